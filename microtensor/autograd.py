@@ -1,0 +1,702 @@
+"""Function, the graph it records, grad mode, and the backward engine.
+
+Reading guide, in the order things happen:
+
+1. ``Function.apply`` runs an op's ``forward`` on plain NumPy arrays. If grad
+   mode is on and an input requires grad, the ``ctx`` object that forward
+   filled becomes a :class:`Node` of the graph: it remembers the Function,
+   where each input's gradient must go (``_next``: the node that made the
+   input, the leaf tensor itself, or ``None``) and the arrays saved for
+   backward. The output tensor's ``grad_fn`` is that node.
+2. ``Tensor.backward`` calls :func:`run_backward`, which sorts the nodes
+   topologically with an explicit stack (no recursion, so a 100 000-op chain
+   is fine) and sweeps them from the output back to the leaves, *adding*
+   every contribution to an input's gradient (fan-out means a sum).
+3. After each backward the engine undoes broadcasting (:func:`unbroadcast`)
+   and type promotion, so an op author writes only the textbook derivative.
+4. Saved arrays are freed as the sweep passes them (unless
+   ``retain_graph=True``); a later backward through such a node raises.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .errors import ShapeError
+from .tensor import Tensor
+
+__all__ = [
+    "Function",
+    "Node",
+    "backward",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+    "unbroadcast",
+]
+
+
+# --------------------------------------------------------------------------- grad mode
+
+
+class _GradMode(threading.local):
+    # A thread-local flag: no_grad in one thread must not switch off recording in another.
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default)."""
+    return _mode.enabled
+
+
+class _GradModeContext:
+    """Base of the grad-mode switches: a context manager that also decorates functions."""
+
+    _value: bool = True
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(_mode.enabled)
+        _mode.enabled = self._value
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._prev.pop()
+
+    def _fresh(self) -> _GradModeContext:
+        return type(self)()
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self._fresh():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Switch off graph recording: ``with no_grad(): ...`` or ``@no_grad()`` (or bare ``@no_grad``).
+
+    Ops inside produce tensors with ``requires_grad=False``; this is how
+    optimizers update parameters in place.
+    """
+
+    _value = False
+
+    def __new__(cls, orig_func: Callable | None = None):
+        self = super().__new__(cls)
+        if orig_func is not None:  # used as a bare decorator: @no_grad
+            self.__init__()
+            return self(orig_func)
+        return self
+
+    def __init__(self, orig_func: Callable | None = None) -> None:
+        super().__init__()
+
+
+class enable_grad(no_grad):
+    """Switch graph recording back on inside a ``no_grad`` block (context manager or decorator)."""
+
+    _value = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """``set_grad_enabled(False)`` switches recording off at once (a plain call works too);
+    as a context manager or decorator it restores the previous mode on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self._value = bool(mode)
+        self._prev.append(_mode.enabled)
+        _mode.enabled = self._value
+
+    def __enter__(self) -> None:
+        pass  # the switch already happened in __init__, as in PyTorch
+
+    def _fresh(self) -> _GradModeContext:
+        return _SetGradScope(self._value)
+
+    def __call__(self, fn: Callable) -> Callable:
+        _mode.enabled = self._prev.pop()  # decorating must not change the mode now
+        return super().__call__(fn)
+
+
+class _SetGradScope(_GradModeContext):
+    def __init__(self, value: bool) -> None:
+        super().__init__()
+        self._value = value
+
+
+# --------------------------------------------------------------------------- graph nodes
+
+
+class Node:
+    """One recorded op: the ``ctx`` its Function's forward filled, kept for backward.
+
+    Public introspection (what ``microtensor.viz`` reads): :meth:`name`,
+    :attr:`function`, :attr:`next_functions`, :attr:`saved_shapes`,
+    :attr:`output_shape`, :attr:`output_dtype`.
+    """
+
+    __slots__ = ("_fn", "_next", "_saved", "_versions", "_shape", "_dtype",
+                 "__dict__", "__weakref__")
+
+    # Rarely used fields live on the class and are shadowed per instance when set.
+    _hooks: list | None = None
+    _retain: weakref.ref | None = None
+
+    def save_for_backward(self, *arrays: np.ndarray) -> None:
+        """Keep arrays for backward; the engine checks they are not modified in place meanwhile."""
+        self._saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The arrays given to :meth:`save_for_backward` (NumPy arrays, not Tensors)."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_freed_message(self))
+        return saved
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """One bool per forward argument: does that input need a gradient?"""
+        return tuple(e is not None for e in self._next)
+
+    # ---- introspection
+
+    @property
+    def function(self) -> type[Function]:
+        """The :class:`Function` subclass this node applied."""
+        return self._fn
+
+    def name(self) -> str:
+        """PyTorch-style node name, e.g. ``MulBackward0``."""
+        return f"{self._fn.__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """Where each input's gradient goes: ``(Node, 0)``, ``(AccumulateGrad, 0)`` for a leaf
+        that requires grad, or ``(None, 0)``, one pair per forward argument."""
+        out = []
+        for e in self._next:
+            if e is None or type(e) is Node:
+                out.append((e, 0))
+            else:
+                out.append((AccumulateGrad(e), 0))
+        return tuple(out)
+
+    @property
+    def saved_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """Shapes of the saved arrays (empty once freed)."""
+        return tuple(np.shape(a) for a in (self._saved or ()))
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def output_dtype(self) -> np.dtype:
+        return self._dtype
+
+    def register_hook(self, fn: Callable) -> _RemovableHandle:
+        """Call ``fn(grad)`` with this node's output gradient (a Tensor) before its backward;
+        a returned Tensor replaces the gradient."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The sink of a leaf in :attr:`Node.next_functions`; ``.variable`` is the leaf tensor."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+
+class _RemovableHandle:
+    __slots__ = ("_hooks", "_fn")
+
+    def __init__(self, hooks: list, fn: Callable) -> None:
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+def _freed_message(node: Node) -> str:
+    return (
+        f"backward: trying to backward through the graph a second time: {node.name()} already "
+        "freed the arrays it saved; call .backward(retain_graph=True) the first time if you "
+        "need to backward twice"
+    )
+
+
+# --------------------------------------------------------------------------- Function
+
+
+class Function:
+    """Base class of every differentiable op, and of user-defined ones.
+
+    Subclass it with two static methods and call ``.apply``::
+
+        class Cube(Function):
+            '''f(x) = x**3;  df/dx = 3 x**2.'''
+
+            @staticmethod
+            def forward(ctx, x):          # x is a NumPy array
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad):      # grad: NumPy array shaped like the output
+                (x,) = ctx.saved_tensors
+                return grad * 3 * x ** 2  # one gradient per forward argument
+
+        y = Cube.apply(t)
+
+    Difference from PyTorch: ``forward`` and ``backward`` see NumPy arrays, not
+    Tensors (so a formula reads like the whiteboard). Non-tensor arguments are
+    passed through unchanged; ``backward`` returns ``None`` (or nothing, at
+    the end of the tuple) for them. Gradients may have the broadcast shape
+    and promoted dtype of the output: the engine reduces them to each input.
+    """
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any) -> np.ndarray:
+        raise NotImplementedError("Function subclasses must implement forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: Node, grad: np.ndarray) -> Any:
+        raise NotImplementedError("Function subclasses must implement backward(ctx, grad)")
+
+    @classmethod
+    def apply(cls, *args: Any) -> Tensor:
+        """Run ``forward`` on the arguments' arrays and record a node when a gradient is needed."""
+        record = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                if a._rg:
+                    record = True
+            else:
+                arrays.append(a)
+        ctx = Node()
+        ctx._saved = ()
+        record = record and _mode.enabled
+        # Where each input's gradient goes: the node that made it, the leaf itself, or nowhere.
+        ctx._next = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a._rg else None
+                           for a in args]) if record else (None,) * len(args)
+        try:
+            out = cls.forward(ctx, *arrays)
+        except ValueError as e:
+            if "broadcast" in str(e):
+                raise _broadcast_error(cls, arrays) from None
+            raise
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if not record:
+            return Tensor._make(out, False, None)
+        t = Tensor._make(out, True, ctx)
+        ctx._fn = cls
+        ctx._shape = out.shape
+        ctx._dtype = out.dtype
+        ctx._versions = _saved_versions(ctx._saved, args, arrays, t) if ctx._saved else None
+        return t
+
+
+def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> tuple | None:
+    """Pair every saved array that belongs to a tensor with that tensor's version now.
+
+    Arrays the forward computed itself are private to the node and need no check.
+    Each entry is (version counter, version at save time, input index or -1 for the output).
+    """
+    checks = []
+    for s in saved:
+        if s is out.data:
+            checks.append((out._vc, 0, -1))
+            continue
+        for i, arr in enumerate(arrays):
+            if s is arr:
+                a = args[i]
+                if isinstance(a, Tensor):
+                    checks.append((a._vc, a._vc[0], i))
+                break
+    return tuple(checks) if checks else None
+
+
+def _broadcast_error(cls: type, arrays: list) -> ShapeError:
+    shapes = [np.shape(a) for a in arrays if isinstance(a, (np.ndarray, np.generic))]
+    detail = ""
+    if len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        for i in range(1, min(len(a), len(b)) + 1):
+            if a[-i] != b[-i] and 1 not in (a[-i], b[-i]):
+                detail = (f": size {a[-i]} (dim {len(a) - i} of the first) != size "
+                          f"{b[-i]} (dim {len(b) - i} of the second) and neither is 1")
+                break
+    listed = " and ".join(str(s) for s in shapes)
+    op = cls.__name__.lower()
+    return ShapeError(f"{op}: shapes {listed} cannot be broadcast together{detail}")
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: the adjoint of broadcasting is summation.
+
+    Broadcasting an input to the output's shape copies it along new leading
+    axes and along its size-1 axes; every copy fed the output, so the input's
+    gradient is the sum of the gradients of all its copies.
+    """
+    lead = grad.ndim - len(shape)
+    if lead < 0:
+        raise ShapeError(f"unbroadcast: gradient of shape {grad.shape} has fewer dims than {shape}")
+    axes = list(range(lead))
+    for i, n in enumerate(shape):
+        m = grad.shape[lead + i]
+        if n == 1 and m != 1:
+            axes.append(lead + i)
+        elif n != m:
+            raise ShapeError(
+                f"unbroadcast: gradient of shape {grad.shape} cannot be summed to {shape}"
+            )
+    if not axes:
+        return grad
+    return grad.sum(axis=tuple(axes), keepdims=True).reshape(shape)
+
+
+# Called as observer(node, grad_array) once a node's output gradient is complete; the
+# visualisation layer registers one to record gradient statistics. Empty: no cost.
+grad_observers: list[Callable[[Node, np.ndarray], None]] = []
+
+
+def _toposort(roots: list[Node]) -> list[Node]:
+    """Nodes reachable from ``roots``, each before every node that made one of its inputs.
+
+    Depth-first with an explicit stack (no recursion, so a 100 000-op chain is
+    fine): a node is emitted after all its inputs are (post-order), and the
+    reversed list is the order of the backward sweep.
+    """
+    order: list[Node] = []
+    visited: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
+    push, pop, emit, seen = stack.append, stack.pop, order.append, visited.add
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            emit(node)
+            continue
+        if node in visited:
+            continue
+        seen(node)
+        push((node, True))
+        for e in node._next:
+            if type(e) is Node and e not in visited:
+                push((e, False))
+    order.reverse()
+    return order
+
+
+def run_backward(
+    roots: list[Tensor],
+    root_grads: list[np.ndarray],
+    retain_graph: bool,
+    inputs: list[Tensor] | None = None,
+) -> list[np.ndarray | None] | None:
+    """Propagate ``root_grads`` from ``roots`` to every leaf that requires grad.
+
+    With ``inputs`` (as :func:`grad` does) nothing is written to ``.grad``: the
+    gradients reaching those tensors are returned instead, in order.
+    """
+    capture = None if inputs is None else _Capture(inputs)
+    grads: dict[Node, np.ndarray] = {}
+    owned: set[Node] = set()  # nodes whose gradient buffer the engine allocated itself
+    start = []
+    for r, g in zip(roots, root_grads):
+        fn = r.grad_fn
+        if fn is None:
+            _to_leaf(r, g, True, capture)
+        elif fn in grads:
+            grads[fn] = grads[fn] + g
+            owned.add(fn)
+        else:
+            grads[fn] = g
+            start.append(fn)
+
+    for node in _toposort(start):
+        g = grads.pop(node, None)
+        if g is None:  # every path into this node carried no gradient
+            continue
+        if node._hooks is not None or node._retain is not None or capture or grad_observers:
+            g = _observe(node, g, capture)
+        if node._saved is None:
+            raise RuntimeError(_freed_message(node))
+        if node._versions is not None:
+            _check_versions(node)
+
+        result = node._fn.backward(node, g)
+        if type(result) is not tuple:
+            result = (result,)
+        nxt = node._next
+        if len(result) < len(nxt):
+            _check_arity(node, result)
+        for i, (edge, ig) in enumerate(zip(nxt, result)):
+            if edge is None or ig is None:
+                continue
+            if type(ig) is not np.ndarray:
+                ig = np.asarray(ig)
+            if type(edge) is Node:
+                if ig.shape != edge._shape:
+                    ig = _reduce_to(ig, edge._shape, node, i)
+                if ig.dtype is not edge._dtype and ig.dtype != edge._dtype:
+                    ig = ig.astype(edge._dtype)
+                prev = grads.get(edge)
+                if prev is None:
+                    grads[edge] = ig
+                elif edge in owned:
+                    np.add(prev, ig, out=prev)
+                else:
+                    grads[edge] = prev + ig
+                    owned.add(edge)
+            else:
+                data = edge.data
+                fresh = False
+                if ig.shape != data.shape:
+                    ig = _reduce_to(ig, data.shape, node, i)
+                    fresh = True
+                if ig.dtype is not data.dtype and ig.dtype != data.dtype:
+                    ig = ig.astype(data.dtype)
+                    fresh = True
+                # A leaf's .grad is visible to the user: it must never alias an array that
+                # the engine or another tensor also holds (Add passes ``g`` to both inputs).
+                shared = not fresh and (
+                    ig is g or ig.base is not None or sum(r is ig for r in result) > 1
+                )
+                _to_leaf(edge, ig, shared, capture)
+        if not retain_graph and node._saved:
+            node._saved = None
+            node._versions = None
+
+    return None if capture is None else capture.result()
+
+
+class _Capture:
+    """What :func:`grad` collects instead of writing ``.grad``: gradients reaching ``inputs``."""
+
+    def __init__(self, inputs: list[Tensor]) -> None:
+        self.inputs = inputs
+        self.leaf_ids = {id(t) for t in inputs}
+        self.node_ids = {id(t.grad_fn): id(t) for t in inputs if t.grad_fn is not None}
+        self.got: dict[int, np.ndarray] = {}
+
+    def add(self, key: int, g: np.ndarray) -> None:
+        prev = self.got.get(key)
+        self.got[key] = g if prev is None else prev + g
+
+    def result(self) -> list[np.ndarray | None]:
+        return [self.got.get(id(t)) for t in self.inputs]
+
+
+def _observe(node: Node, g: np.ndarray, capture: _Capture | None) -> np.ndarray:
+    """The rarely needed per-node work: hooks, retained grads, captures, observers."""
+    if node._hooks:
+        g = _run_hooks(node._hooks, g)
+    if node._retain is not None:
+        t = node._retain()
+        if t is not None:
+            _store_retained(t, g)
+    if capture is not None and id(node) in capture.node_ids:
+        capture.add(capture.node_ids[id(node)], g)
+    for obs in grad_observers:
+        obs(node, g)
+    return g
+
+
+def _reduce_to(ig: np.ndarray, shape: tuple, node: Node, i: int) -> np.ndarray:
+    try:
+        return unbroadcast(ig, shape)
+    except ShapeError:
+        raise RuntimeError(
+            f"{node._fn.__name__}.backward returned a gradient of shape {ig.shape} "
+            f"for input {i}, which has shape {shape}"
+        ) from None
+
+
+def _check_arity(node: Node, result: tuple) -> None:
+    nxt = node._next
+    if any(e is not None for e in nxt[len(result):]):
+        raise RuntimeError(
+            f"{node._fn.__name__}.backward returned {len(result)} gradients but input "
+            f"{len(result)} needs one (expected {len(nxt)}, one per forward argument)"
+        )
+
+
+def _run_hooks(hooks: list, g: np.ndarray) -> np.ndarray:
+    for h in list(hooks):
+        r = h(Tensor._make(g, False, None))
+        if r is not None:
+            g = r.data if isinstance(r, Tensor) else np.asarray(r)
+    return g
+
+
+def _store_retained(t: Tensor, g: np.ndarray) -> None:
+    if t.grad is None:
+        t.grad = Tensor._make(g.copy(), False, None)
+    else:
+        t.grad = Tensor._make(t.grad.data + g, False, None)
+
+
+def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None) -> None:
+    if t._hooks:
+        g = _run_hooks(t._hooks, g)
+    if capture is not None:
+        if id(t) in capture.leaf_ids:
+            capture.add(id(t), g)
+        return
+    if t.grad is None:
+        t.grad = Tensor._make(g.copy() if shared else g, False, None)
+    else:
+        buf = t.grad.data
+        if buf.flags.writeable and buf.shape == g.shape and buf.dtype == g.dtype:
+            np.add(buf, g, out=buf)
+            t.grad._vc[0] += 1
+        else:
+            t.grad = Tensor._make(buf + g, False, None)
+
+
+def _check_versions(node: Node) -> None:
+    for counter, expected, index in node._versions:
+        if counter[0] != expected:
+            what = "its output" if index < 0 else f"its input {index}"
+            raise RuntimeError(
+                f"backward: {node.name()} needs {what}, which was modified by an in-place "
+                f"operation after the forward pass (it is at version {counter[0]}, the graph "
+                f"recorded version {expected}); use an out-of-place op (x = x + y instead "
+                "of x += y) or .clone() the tensor first"
+            )
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _as_list(x) -> list:
+    if x is None:
+        return []
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def _root_grads(outputs: list[Tensor], grad_outputs: list, where: str) -> list[np.ndarray]:
+    gs = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"{where}: output {i} does not require grad and has no grad_fn: nothing "
+                "recorded a graph for it (did an input have requires_grad=True, outside no_grad?)"
+            )
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(
+                    f"{where}: output has shape {out.data.shape}; a gradient can be created "
+                    "implicitly only for a single-element output: pass gradient= of that "
+                    "shape, or reduce it first (e.g. .sum())"
+                )
+            gs.append(np.ones_like(out.data))
+            continue
+        g = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=out.data.dtype)
+        if g.shape != out.data.shape:
+            raise ShapeError(
+                f"{where}: gradient has shape {g.shape} but the output has shape "
+                f"{out.data.shape}; they must match"
+            )
+        if g.dtype != out.data.dtype:
+            g = g.astype(out.data.dtype)
+        gs.append(g)
+    return gs
+
+
+def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
+             create_graph: bool = False) -> None:
+    """Accumulate into ``.grad`` of every leaf the gradients of ``tensors`` (a tensor or a list).
+
+    ``grad_tensors`` gives the gradient of each output (``None`` for a scalar
+    output means 1). ``create_graph=True`` (higher-order gradients) is not supported.
+    """
+    outs = _as_list(tensors)
+    gos = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(outs)
+    if len(gos) != len(outs):
+        raise ValueError(f"backward: got {len(outs)} tensors but {len(gos)} gradients")
+    if create_graph:
+        raise NotImplementedError("backward: create_graph=True (gradients of gradients) is "
+                                  "not supported by microtensor")
+    roots = _root_grads(outs, gos, "backward")
+    run_backward(outs, roots, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned, with no ``.grad`` touched.
+
+    As ``torch.autograd.grad``: an input the outputs do not depend on raises
+    unless ``allow_unused=True``, which returns ``None`` for it.
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    gos = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
+    if len(gos) != len(outs):
+        raise ValueError(f"grad: got {len(outs)} outputs but {len(gos)} grad_outputs")
+    if create_graph:
+        raise NotImplementedError("grad: create_graph=True (gradients of gradients) is "
+                                  "not supported by microtensor")
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    roots = _root_grads(outs, gos, "grad")
+    got = run_backward(outs, roots, bool(retain_graph), inputs=ins)
+    result = []
+    for i, g in enumerate(got):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} was not used to compute the outputs; pass "
+                    "allow_unused=True to get None for it"
+                )
+            result.append(None)
+        else:
+            result.append(Tensor._make(g, False, None))
+    return tuple(result)

@@ -1,0 +1,61 @@
+"""The exceptions microtensor raises, and how they relate to PyTorch's.
+
+PyTorch raises ``RuntimeError`` for a shape mismatch and ``IndexError`` for a
+dimension out of range; Python code usually expects ``ValueError`` for both.
+Each class here derives from both, so ``except ValueError`` and code written
+for PyTorch (``except RuntimeError`` / ``except IndexError``) both catch it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DimensionError", "DtypeError", "GradcheckError", "ShapeError"]
+
+
+class ShapeError(ValueError, RuntimeError):
+    """Shapes that do not fit the op (broadcast, matmul, cat, reshape ...)."""
+
+
+class DimensionError(ValueError, IndexError):
+    """A ``dim`` argument outside ``[-ndim, ndim)``."""
+
+
+class DtypeError(TypeError, RuntimeError):
+    """A dtype the op cannot take (e.g. ``requires_grad`` on integer data)."""
+
+
+class GradcheckError(RuntimeError):
+    """An analytic gradient that disagrees with central finite differences."""
+
+
+def normalize_dim(dim: int, ndim: int, op: str) -> int:
+    """Map ``dim`` into ``[0, ndim)``; a 0-d tensor accepts ``dim`` in ``{-1, 0}`` (as PyTorch)."""
+    n = ndim if ndim else 1
+    if type(dim) is not int:
+        try:
+            dim = dim.__index__()
+        except AttributeError:
+            raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}") from None
+    if not -n <= dim < n:
+        raise DimensionError(
+            f"{op}: dim {dim} is out of range for a tensor with {ndim} dimension"
+            f"{'' if ndim == 1 else 's'} (expected a dim in [{-n}, {n - 1}])"
+        )
+    return dim + n if dim < 0 else dim
+
+
+def normalize_dims(dim, ndim: int, op: str) -> tuple[int, ...]:
+    """``dim`` as a sorted tuple of non-negative axes.
+
+    ``None`` means every axis; so does an empty tuple or list, as in PyTorch.
+    """
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):
+        return tuple(range(ndim))
+    if isinstance(dim, (tuple, list)):
+        axes = tuple(normalize_dim(d, ndim, op) for d in dim)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"{op}: dim {tuple(dim)} names a dimension more than once")
+        if ndim == 0:
+            return ()
+        return tuple(sorted(axes))
+    d = normalize_dim(dim, ndim, op)
+    return (d,) if ndim else ()

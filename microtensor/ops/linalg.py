@@ -1,0 +1,110 @@
+"""Matrix products: ``matmul`` (with NumPy's 1-D and batch rules), ``mm``, ``bmm``, ``dot``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function
+from ..dtypes import promote_pair
+from ..errors import ShapeError
+from ..tensor import Tensor
+
+__all__ = ["bmm", "dot", "matmul", "mm"]
+
+
+class MatMul(Function):
+    """f(A, B) = A @ B;  df/dA = G @ Bᵀ,  df/dB = Aᵀ @ G  (G = upstream gradient).
+
+    A 1-D operand is a row (left) or a column (right) that is dropped from the
+    result; its gradient drops the same axis. Batch dimensions broadcast, and
+    the engine sums them back.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote_pair(a, b)
+        ctx.save_for_backward(a, b)
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # inner product: grad is a scalar
+            return (grad * b if need_a else None), (grad * a if need_b else None)
+        # Put back the axes matmul removed for 1-D operands, so G is (..., n, m).
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if need_a:
+            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            if a.ndim == 1:
+                ga = ga[..., 0, :]
+        if need_b:
+            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            if b.ndim == 1:
+                gb = gb[..., 0]
+        return ga, gb
+
+
+def _check_matmul(a: np.ndarray, b: np.ndarray, op: str) -> None:
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"{op}: both arguments need at least 1 dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        da, db = a.ndim - 1, (0 if b.ndim == 1 else b.ndim - 2)
+        raise ShapeError(f"{op}: shapes {a.shape} and {b.shape} are not aligned: "
+                         f"{ka} (dim {da}) != {kb} (dim {db})")
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ShapeError(f"{op}: batch dimensions of shapes {a.shape} and {b.shape} "
+                             "cannot be broadcast together") from None
+
+
+def _array(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Matrix product with NumPy's/PyTorch's rules for 1-D and batched operands."""
+    _check_matmul(_array(input), _array(other), "matmul")
+    return MatMul.apply(input, other)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+    """Product of two 2-D matrices."""
+    a, b = _array(input), _array(mat2)
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError(f"mm: expects two 2-D matrices, got shapes {a.shape} and {b.shape}")
+    _check_matmul(a, b, "mm")
+    return MatMul.apply(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+    """Batched product of (B, n, k) and (B, k, m)."""
+    a, b = _array(input), _array(mat2)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ShapeError(f"bmm: expects (B, n, k) and (B, k, m) with one B, got shapes "
+                         f"{a.shape} and {b.shape}")
+    _check_matmul(a, b, "bmm")
+    return MatMul.apply(input, mat2)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """Inner product of two 1-D tensors of one length."""
+    a, b = _array(input), _array(other)
+    if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
+        raise ShapeError(f"dot: expects two 1-D tensors of one length, got shapes "
+                         f"{a.shape} and {b.shape}")
+    return MatMul.apply(input, other)

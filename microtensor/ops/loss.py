@@ -1,0 +1,666 @@
+"""Fused losses and ``linear``: one node each, with a hand-derived, numerically stable backward.
+
+A loss written out of small ops (``log(softmax(x))[t]``) records many nodes and
+is unstable: softmax underflows to 0 for a logit 1000 below the maximum and
+``log(0) = -inf``. Here each loss is a single Function that works on
+log-probabilities from the max-shifted log-softmax, and whose backward is the
+closed form, e.g. ``softmax(x) - onehot(t)`` for cross-entropy.
+
+``reduction`` is ``"mean"`` (the default), ``"sum"`` or ``"none"`` (one loss per
+element, or per sample for the class losses), as in PyTorch.
+
+Class losses (``cross_entropy``, ``nll_loss``) take input of shape ``(N, C)``,
+``(N, C, d1, ...)`` (class scores for every position, as in segmentation) or
+``(C,)`` (one unbatched sample), and class-index targets of shape ``(N,)``,
+``(N, d1, ...)`` or ``()``.
+
+Weights (``weight``, ``pos_weight``) are constants: no gradient is defined for
+them, and, as in PyTorch, passing one that requires grad is an error.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..autograd import Function, is_grad_enabled
+from ..dtypes import promote_pair
+from ..errors import DtypeError, ShapeError
+from ..tensor import Tensor
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
+    "linear", "mse_loss", "nll_loss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    """``x - max - log Σ exp(x - max)``: finite wherever softmax itself would underflow."""
+    m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    with np.errstate(invalid="ignore"):  # a row of -inf gives nan, as in PyTorch
+        s = x - m
+    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+
+
+def _reduce(loss: np.ndarray, reduction: str, n: int | None = None) -> np.ndarray:
+    """Apply ``reduction``; "mean" divides the sum by ``n`` (default: every element)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "sum":
+        return total
+    with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan
+        return total / (loss.size if n is None else n)
+
+
+def _upstream(grad: np.ndarray, reduction: str, n: int) -> np.ndarray:
+    """The upstream gradient of each unreduced loss element (a 0-d array for mean and sum)."""
+    return grad / n if reduction == "mean" else grad
+
+
+def _array(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _check_reduction(reduction: str, op: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _constant(w: Any, name: str, op: str) -> np.ndarray | None:
+    """A weight argument as an array; weights get no gradient, so one requiring grad is refused."""
+    if w is None:
+        return None
+    if isinstance(w, Tensor):
+        if w.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"{op}: {name} requires grad, but {op} is not differentiable "
+                               f"with respect to {name} (as in PyTorch); pass {name}.detach()")
+        return w.data
+    return np.asarray(w)
+
+
+def _float_pair(a: np.ndarray, b: np.ndarray, op: str) -> None:
+    if a.dtype.kind != "f" and b.dtype.kind != "f":
+        raise DtypeError(f"{op}: expected floating-point tensors, got dtypes {a.dtype} and "
+                         f"{b.dtype}")
+
+
+def _same_shape(x: np.ndarray, t: np.ndarray, op: str) -> None:
+    if t.shape != x.shape:
+        raise ShapeError(f"{op}: target of shape {t.shape} must have the input's shape "
+                         f"{x.shape}")
+
+
+def _broadcasts_to(w: np.ndarray, shape: tuple, name: str, op: str) -> None:
+    try:
+        ok = np.broadcast_shapes(w.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"{op}: {name} of shape {w.shape} cannot be broadcast to the input's "
+                         f"shape {shape}")
+
+
+# --------------------------------------------------------------------------- class losses
+
+_INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.int32), np.dtype(np.uint8))
+
+
+def _class_count(x: np.ndarray, op: str) -> int:
+    if x.ndim == 0:
+        raise ShapeError(f"{op}: input must have a class dimension, shape (C,), (N, C) or "
+                         "(N, C, d1, ...), got a 0-d tensor")
+    return x.shape[1] if x.ndim >= 2 else x.shape[0]
+
+
+def _class_weight(weight: Any, n_classes: int, op: str) -> np.ndarray | None:
+    w = _constant(weight, "weight", op)
+    if w is not None and w.shape != (n_classes,):
+        raise ShapeError(f"{op}: weight must have one entry per class, shape ({n_classes},), "
+                         f"got shape {w.shape}")
+    return w
+
+
+def _class_indices(x: np.ndarray, t: np.ndarray, n_classes: int, ignore_index: int,
+                   op: str) -> np.ndarray:
+    """Check an integer target against the input's shape and the class range."""
+    if t.dtype not in _INDEX_DTYPES:
+        raise DtypeError(f"{op}: class-index target must be int64 (or int32, uint8), got "
+                         f"dtype {t.dtype}")
+    want = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
+    if t.shape != want:
+        hint = " (class probabilities must be a float tensor)" if t.shape == x.shape else ""
+        raise ShapeError(f"{op}: target of shape {t.shape} does not fit input of shape "
+                         f"{x.shape}: class-index targets need shape {want}{hint}")
+    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        v = t[bad].flat[0]
+        raise ValueError(f"{op}: target {v} is out of range for {n_classes} classes (expected "
+                         f"a class index in [0, {n_classes - 1}] or ignore_index={ignore_index})")
+    return t.astype(np.intp, copy=False)
+
+
+def _index_weights(t: np.ndarray, weight: np.ndarray | None, ignore_index: int,
+                   dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(keep, safe targets, w[t] with 0 where ignored); ignored targets point at class 0."""
+    keep = t != ignore_index
+    safe = np.where(keep, t, 0)
+    if weight is None:
+        wt = keep.astype(dtype)
+    else:
+        wt = np.where(keep, weight.astype(dtype, copy=False)[safe], 0).astype(dtype, copy=False)
+    return keep, safe, wt
+
+
+def _class_mean_scale(grad: np.ndarray, reduction: str, total: np.ndarray) -> np.ndarray:
+    if reduction != "mean":
+        return grad
+    # Every target ignored (total weight 0): the loss is nan, the gradient 0, as in PyTorch.
+    return np.where(total != 0, grad / np.where(total != 0, total, 1), 0).astype(grad.dtype)
+
+
+class CrossEntropy(Function):
+    """f(x) = -w_t log softmax(x)_t, ε-smoothed;  df/dx = w_t (softmax(x) - onehot(t)) at ε = 0.
+
+    With label smoothing ε over C classes (and class weights w, Σw their sum)
+    the per-sample loss is ``(1-ε) (-w_t log p_t) + ε/C (-Σ_c w_c log p_c)``,
+    whose gradient is ``p ((1-ε) w_t + ε/C Σw) - (1-ε) w_t onehot(t) - ε/C w``.
+    Ignored samples contribute 0; "mean" divides by Σ w_t over the kept samples.
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        unbatched = x.ndim == 1
+        if unbatched:  # one sample: work on a batch of 1
+            x, target = x[None], target[None]
+        n_classes = x.shape[1]
+        logp = _log_softmax(x, 1)
+        keep, safe, wt = _index_weights(target, weight, ignore_index, x.dtype)
+        idx = np.expand_dims(safe, 1)
+        picked = np.take_along_axis(logp, idx, 1).squeeze(1)
+        loss = np.where(keep, -wt * picked, 0).astype(x.dtype, copy=False)
+        # Class weights shaped to broadcast along the class axis (1 when there are none).
+        wc = 1 if weight is None else weight.astype(x.dtype).reshape(
+            (1, n_classes) + (1,) * (x.ndim - 2))
+        eps = label_smoothing
+        if eps:
+            smooth = np.where(keep, -(logp * wc).sum(axis=1), 0)
+            loss = (1 - eps) * loss + (eps / n_classes) * smooth
+        total = wt.sum()
+        ctx.save_for_backward(logp)
+        ctx.idx, ctx.wt, ctx.wc, ctx.total = idx, wt, wc, total
+        ctx.keep = keep.astype(x.dtype)  # a float mask: a bool one would promote to float64
+        ctx.reduction, ctx.eps, ctx.unbatched = reduction, eps, unbatched
+        if reduction == "none":
+            return loss[0] if unbatched else loss
+        if reduction == "sum":
+            return loss.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return loss.sum() / total
+
+    @staticmethod
+    def backward(ctx, grad):
+        (logp,) = ctx.saved_tensors
+        eps, wt, keep = ctx.eps, ctx.wt, ctx.keep
+        n_classes = logp.shape[1]
+        if ctx.unbatched and ctx.reduction == "none":
+            grad = grad[None]
+        c = np.broadcast_to(_class_mean_scale(grad, ctx.reduction, ctx.total), wt.shape)
+        p = np.exp(logp)
+        on_p = (1 - eps) * wt
+        if eps:
+            wsum = n_classes if np.ndim(ctx.wc) == 0 else float(ctx.wc.sum())  # Σ_c w_c
+            on_p = on_p + (eps / n_classes) * keep * wsum
+        dx = p * np.expand_dims(c * on_p, 1)
+        if eps:
+            dx = dx - np.expand_dims(c * keep * (eps / n_classes), 1) * ctx.wc
+        # The one-hot term: subtract (1-ε) w_t at each sample's target class.
+        at_t = np.take_along_axis(dx, ctx.idx, 1) - np.expand_dims(c * (1 - eps) * wt, 1)
+        np.put_along_axis(dx, ctx.idx, at_t, 1)
+        return (dx[0] if ctx.unbatched else dx), None
+
+
+class CrossEntropyProb(Function):
+    """f(x, q) = -Σ_c w_c q_c log softmax(x)_c;  df/dx = p Σ_c w_c q_c - w q,  df/dq = -w log p.
+
+    Label smoothing ε replaces q by ``(1-ε) q + ε/C`` (so df/dq carries a factor 1-ε);
+    "mean" divides by the number of samples, whatever the weights.
+    """
+
+    @staticmethod
+    def forward(ctx, x, q, weight, reduction, label_smoothing):
+        x, q = promote_pair(x, q)
+        axis = 1 if x.ndim >= 2 else 0
+        n_classes = x.shape[axis]
+        logp = _log_softmax(x, axis)
+        eps = label_smoothing
+        qs = q * (1 - eps) + eps / n_classes if eps else q
+        wc = 1
+        if weight is not None:
+            wc = weight.astype(x.dtype).reshape((n_classes,) + (1,) * (x.ndim - axis - 1))
+        wq = qs * wc
+        loss = -(wq * logp).sum(axis=axis)
+        ctx.save_for_backward(logp)
+        ctx.wq, ctx.wc, ctx.axis, ctx.eps, ctx.reduction = wq, wc, axis, eps, reduction
+        ctx.n = x.size // n_classes if n_classes else 0
+        return _reduce(loss, reduction, ctx.n)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (logp,) = ctx.saved_tensors
+        axis = ctx.axis
+        c = _upstream(grad, ctx.reduction, ctx.n)
+        if ctx.reduction == "none":
+            c = np.expand_dims(c, axis)
+        wq = ctx.wq
+        dx = c * (np.exp(logp) * wq.sum(axis=axis, keepdims=True) - wq)
+        dq = None
+        if ctx.needs_input_grad[1]:
+            dq = -c * (1 - ctx.eps) * ctx.wc * logp
+        return dx, dq
+
+
+class NllLoss(Function):
+    """f(x) = -w_t x_t  (x: log-probabilities, t: the target class);  df/dx = -w_t onehot(t)."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        unbatched = x.ndim == 1
+        if unbatched:
+            x, target = x[None], target[None]
+        keep, safe, wt = _index_weights(target, weight, ignore_index, x.dtype)
+        idx = np.expand_dims(safe, 1)
+        picked = np.take_along_axis(x, idx, 1).squeeze(1)
+        loss = np.where(keep, -wt * picked, 0).astype(x.dtype, copy=False)
+        total = wt.sum()
+        ctx.idx, ctx.wt, ctx.total = idx, wt, total
+        ctx.shape, ctx.reduction, ctx.unbatched = x.shape, reduction, unbatched
+        if reduction == "none":
+            return loss[0] if unbatched else loss
+        if reduction == "sum":
+            return loss.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return loss.sum() / total
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.unbatched and ctx.reduction == "none":
+            grad = grad[None]
+        c = np.broadcast_to(_class_mean_scale(grad, ctx.reduction, ctx.total), ctx.wt.shape)
+        dx = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.put_along_axis(dx, ctx.idx, np.expand_dims(-c * ctx.wt, 1), 1)
+        return (dx[0] if ctx.unbatched else dx), None
+
+
+def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+                  ignore_index: int = -100, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Cross-entropy between the softmax of ``input`` (logits) and ``target``.
+
+    Computed from the max-shifted log-softmax, so logits of ±1000 give finite
+    losses and gradients.
+
+    Args:
+        input: logits, shape ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
+        target: class indices (an integer tensor of shape ``(N,)``, ``(N, d1, ...)`` or
+            ``()``, values in ``[0, C)`` or ``ignore_index``), or class probabilities
+            (a float tensor of ``input``'s shape; it receives a gradient if it requires one).
+        weight: a rescaling weight per class, shape ``(C,)``.
+        ignore_index: index targets equal to it contribute nothing; "mean" divides by
+            the total weight of the other targets (nan if there are none, as in PyTorch).
+            Not allowed with probability targets.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (a loss per sample/position).
+        label_smoothing: ε in [0, 1]: the target becomes ``(1-ε) target + ε/C`` uniform.
+
+    Returns:
+        A 0-d tensor, or with ``reduction="none"`` the target's shape without classes.
+
+    Differences from PyTorch: int32 targets are accepted (PyTorch takes int64 and uint8);
+    an out-of-range class raises ``ValueError`` (PyTorch: ``IndexError``); a float
+    ``weight`` of another precision is cast to the input's dtype (PyTorch refuses it).
+    """
+    op = "cross_entropy"
+    _check_reduction(reduction, op)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{label_smoothing}")
+    x = input.data
+    n_classes = _class_count(x, op)
+    w = _class_weight(weight, n_classes, op)
+    t = _array(target)
+    if t.dtype.kind == "f":
+        if t.shape != x.shape:
+            raise ShapeError(f"{op}: a float target holds class probabilities and must have "
+                             f"the input's shape {x.shape}, got {t.shape} (class indices "
+                             "must be an integer tensor)")
+        if ignore_index >= 0:
+            raise ValueError(f"{op}: ignore_index={ignore_index} is not supported for class-"
+                             "probability (float) targets")
+        if x.dtype.kind != "f":
+            raise DtypeError(f"{op}: input must be a floating-point tensor, got {x.dtype}")
+        return CrossEntropyProb.apply(input, target if isinstance(target, Tensor) else t, w,
+                                      reduction, float(label_smoothing))
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: input must be a floating-point tensor, got {x.dtype}")
+    t = _class_indices(x, t, n_classes, ignore_index, op)
+    return CrossEntropy.apply(input, t, w, ignore_index, reduction, float(label_smoothing))
+
+
+def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,  # noqa: A002
+             reduction: str = "mean") -> Tensor:
+    """Negative log-likelihood of class-index targets, given log-probabilities ``input``.
+
+    ``nll_loss(log_softmax(x, 1), t)`` equals ``cross_entropy(x, t)``. Shapes, ``weight``,
+    ``ignore_index`` and ``reduction`` as :func:`cross_entropy` with index targets.
+    """
+    op = "nll_loss"
+    _check_reduction(reduction, op)
+    x = input.data
+    n_classes = _class_count(x, op)
+    w = _class_weight(weight, n_classes, op)
+    t = _array(target)
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: input must be a floating-point tensor, got {x.dtype}")
+    t = _class_indices(x, t, n_classes, ignore_index, op)
+    return NllLoss.apply(input, t, w, ignore_index, reduction)
+
+
+# --------------------------------------------------------------------------- regression losses
+
+
+class MseLoss(Function):
+    """f(a, b) = (a - b)²;  df/da = 2 (a - b),  df/db = -2 (a - b)  (before the reduction)."""
+
+    @staticmethod
+    def forward(ctx, a, b, reduction):
+        a, b = promote_pair(a, b)
+        d = a - b
+        ctx.save_for_backward(d)
+        ctx.reduction = reduction
+        return _reduce(d * d, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (d,) = ctx.saved_tensors
+        ga = 2 * _upstream(grad, ctx.reduction, d.size) * d
+        return ga, -ga, None
+
+
+class L1Loss(Function):
+    """f(a, b) = |a - b|;  df/da = sign(a - b),  df/db = -sign(a - b)  (0 where a = b)."""
+
+    @staticmethod
+    def forward(ctx, a, b, reduction):
+        a, b = promote_pair(a, b)
+        d = a - b
+        ctx.save_for_backward(d)
+        ctx.reduction = reduction
+        return _reduce(np.abs(d), reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (d,) = ctx.saved_tensors
+        ga = _upstream(grad, ctx.reduction, d.size) * np.sign(d)
+        return ga, -ga, None
+
+
+def _regression_operands(input: Any, target: Any, op: str) -> None:  # noqa: A002
+    a, b = _array(input), _array(target)
+    _float_pair(a, b, op)
+    if a.shape != b.shape:
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ShapeError(f"{op}: input of shape {a.shape} and target of shape {b.shape} "
+                             "cannot be broadcast together") from None
+        warnings.warn(
+            f"{op}: using a target size {b.shape} that is different to the input size "
+            f"{a.shape}. This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean squared error ``(input - target)²``, reduced; gradients flow to both arguments.
+
+    Shapes that differ are broadcast, with PyTorch's warning (it is usually a bug:
+    ``(N, 1)`` against ``(N,)`` gives an ``(N, N)`` loss).
+    """
+    _check_reduction(reduction, "mse_loss")
+    _regression_operands(input, target, "mse_loss")
+    return MseLoss.apply(input, target, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean absolute error ``|input - target|``, reduced; the gradient at a tie is 0.
+
+    Shapes broadcast as in :func:`mse_loss`.
+    """
+    _check_reduction(reduction, "l1_loss")
+    _regression_operands(input, target, "l1_loss")
+    return L1Loss.apply(input, target, reduction)
+
+
+# --------------------------------------------------------------------------- binary losses
+
+_BCE_EPS = 1e-12  # PyTorch's floor on x (1 - x) in the BCE gradient
+
+
+class BinaryCrossEntropy(Function):
+    """f(x, t) = -w [t log x + (1-t) log(1-x)];  df/dx = w (x-t) / (x (1-x)),  df/dt = -w logit(x).
+
+    As in PyTorch, each log is clamped at -100 (so x = 0 or 1 gives a finite loss)
+    and x (1-x) is floored at 1e-12 in df/dx.
+    """
+
+    @staticmethod
+    def forward(ctx, x, t, w, reduction):
+        x, t = promote_pair(x, t)
+        with np.errstate(divide="ignore"):
+            log_x = np.log(x)
+            log_1mx = np.log1p(-x)
+        loss = -(t * np.maximum(log_x, -100) + (1 - t) * np.maximum(log_1mx, -100))
+        if w is not None:
+            w = w.astype(x.dtype, copy=False)
+            loss = loss * w
+        ctx.save_for_backward(x, t)
+        ctx.w, ctx.reduction = w, reduction
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        c = _upstream(grad, ctx.reduction, x.size)
+        if ctx.w is not None:
+            c = c * ctx.w
+        gx = c * (x - t) / np.maximum((1 - x) * x, _BCE_EPS)
+        gt = None
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gt = c * (np.log1p(-x) - np.log(x))  # -logit(x), unclamped as in PyTorch
+        return gx, gt, None
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """f(x, t) = w [(1-t) x + l softplus(-x)], l = 1 + (p-1) t;  df/dx = w (l σ(x) - p t).
+
+    ``softplus(-x) = log(1 + e^(-x))`` is evaluated as ``logaddexp(0, -x)``, so no
+    logit overflows; without ``pos_weight`` p = 1 and df/dx = w (σ(x) - t).
+    df/dt = w ((p-1) softplus(-x) - x).
+    """
+
+    @staticmethod
+    def forward(ctx, x, t, w, pos_weight, reduction):
+        x, t = promote_pair(x, t)
+        sp = np.logaddexp(0, -x)
+        if pos_weight is None:
+            loss = (1 - t) * x + sp
+        else:
+            pos_weight = pos_weight.astype(x.dtype, copy=False)
+            loss = (1 - t) * x + ((pos_weight - 1) * t + 1) * sp
+        if w is not None:
+            w = w.astype(x.dtype, copy=False)
+            loss = loss * w
+        ctx.save_for_backward(x, t)
+        ctx.sp, ctx.w, ctx.pw, ctx.reduction = sp, w, pos_weight, reduction
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, t = ctx.saved_tensors
+        c = _upstream(grad, ctx.reduction, x.size)
+        if ctx.w is not None:
+            c = c * ctx.w
+        e = np.exp(-np.abs(x))  # a stable sigmoid: e is in (0, 1]
+        sig = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        pw = ctx.pw
+        if pw is None:
+            gx = c * (sig - t)
+            gt = -c * x if ctx.needs_input_grad[1] else None
+        else:
+            gx = c * (((pw - 1) * t + 1) * sig - pw * t)
+            gt = c * ((pw - 1) * ctx.sp - x) if ctx.needs_input_grad[1] else None
+        return gx, gt, None, None
+
+
+def _binary_operands(input: Tensor, target: Any, op: str) -> tuple[np.ndarray, np.ndarray]:  # noqa: A002
+    x, t = _array(input), _array(target)
+    _float_pair(x, t, op)
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{op}: input must be a floating-point tensor, got {x.dtype}")
+    _same_shape(x, t, op)
+    return x, t
+
+
+def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+                         reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy between probabilities ``input`` and ``target`` (same shape).
+
+    ``-w [t log x + (1-t) log(1-x)]`` with each log clamped at -100, as PyTorch. Prefer
+    :func:`binary_cross_entropy_with_logits` on logits: it is stable without clamping.
+
+    Args:
+        input: probabilities in [0, 1] (anything else raises ``ValueError``).
+        target: same shape as ``input``; receives a gradient if it requires one.
+        weight: rescales each element; must broadcast to ``input``'s shape.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Difference from PyTorch: a target of another float dtype is promoted with the input
+    (PyTorch refuses it).
+    """
+    op = "binary_cross_entropy"
+    _check_reduction(reduction, op)
+    x, _ = _binary_operands(input, target, op)
+    if not ((x >= 0) & (x <= 1)).all():
+        bad = x[~((x >= 0) & (x <= 1))].flat[0]
+        raise ValueError(f"{op}: all elements of input should be probabilities in [0, 1], "
+                         f"found {bad} (use binary_cross_entropy_with_logits for logits)")
+    w = _constant(weight, "weight", op)
+    if w is not None:
+        _broadcasts_to(w, x.shape, "weight", op)
+    return BinaryCrossEntropy.apply(input, target, w, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
+                                     reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
+    """Binary cross-entropy on logits: ``binary_cross_entropy(sigmoid(input), target)``, stably.
+
+    Args:
+        input: logits, any shape.
+        target: same shape as ``input`` (values in [0, 1]); receives a gradient if it
+            requires one.
+        weight: rescales each element; must broadcast to ``input``'s shape.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        pos_weight: weight of the positive term ``t log σ(x)``, broadcast along the last
+            dimension (one per class, shape ``(C,)``); > 1 raises recall.
+    """
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    x, _ = _binary_operands(input, target, op)
+    w = _constant(weight, "weight", op)
+    if w is not None:
+        _broadcasts_to(w, x.shape, "weight", op)
+    pw = _constant(pos_weight, "pos_weight", op)
+    if pw is not None:
+        _broadcasts_to(pw, x.shape, "pos_weight", op)
+    return BinaryCrossEntropyWithLogits.apply(input, target, w, pw, reduction)
+
+
+# --------------------------------------------------------------------------- linear
+
+
+class Linear(Function):
+    """f(x, W, b) = x Wᵀ + b;  df/dx = G W,  df/dW = Gᵀ x,  df/db = Σ G  (G = upstream gradient).
+
+    The batch axes of x are flattened for df/dW and df/db; a gradient nobody needs
+    (``ctx.needs_input_grad``) is not computed, which saves a matmul for frozen layers
+    and for the first layer's input.
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        x, w = promote_pair(x, w)
+        out = x @ w.T
+        if b is not None:
+            out, b = promote_pair(out, b)
+            out = out + b
+        ctx.save_for_backward(x, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        g2 = grad.reshape(-1, grad.shape[-1])  # (batch, out_features)
+        gx = grad @ w if need_x else None
+        gw = g2.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        gb = g2.sum(axis=0) if need_b else None
+        return gx, gw, gb
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """The affine map of a fully connected layer: ``input @ weight.T + bias``.
+
+    Args:
+        input: shape ``(*, in_features)``.
+        weight: shape ``(out_features, in_features)``.
+        bias: shape ``(out_features,)`` (anything that broadcasts to it), or ``None``.
+
+    Returns:
+        Shape ``(*, out_features)``.
+
+    Difference from PyTorch: ``weight`` must be 2-D, and mixed float dtypes are promoted
+    as ``matmul`` does (PyTorch refuses them).
+    """
+    x, w = _array(input), _array(weight)
+    if x.ndim == 0:
+        raise ShapeError("linear: input must have at least 1 dimension (*, in_features), "
+                         "got a 0-d tensor")
+    if w.ndim != 2:
+        raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                         f"{w.shape}")
+    if x.shape[-1] != w.shape[1]:
+        raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1]} in_features (its "
+                         f"last dim) but weight of shape {w.shape} expects in_features="
+                         f"{w.shape[1]}")
+    if bias is not None:
+        b = _array(bias)
+        out = (w.shape[0],)
+        try:
+            ok = np.broadcast_shapes(b.shape, out) == out
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ShapeError(f"linear: bias of shape {b.shape} does not match out_features="
+                             f"{w.shape[0]} (expected shape {out})")
+    return Linear.apply(input, weight, bias)

@@ -1,0 +1,179 @@
+"""Random numbers: one seeded NumPy generator behind every random draw.
+
+``manual_seed(n)`` reseeds it, so a script that calls it first is
+reproducible run after run. A :class:`Generator` of your own keeps a stream
+apart (a DataLoader's shuffling, say) and is passed as ``generator=``.
+The streams are NumPy's PCG64, so the numbers differ from PyTorch's for the
+same seed; the distributions are the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .tensor import Tensor
+
+__all__ = [
+    "Generator",
+    "initial_seed",
+    "manual_seed",
+    "normal",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "randperm",
+    "seed",
+]
+
+
+class Generator:
+    """A random stream of its own (``torch.Generator``'s interface, on NumPy's PCG64)."""
+
+    def __init__(self, device: str = "cpu") -> None:
+        self._seed = int(np.random.SeedSequence().entropy % (2**63))
+        self._rng = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        seed = int(seed)
+        if seed < 0:
+            raise ValueError(f"manual_seed: seed must be non-negative, got {seed}")
+        self._seed = seed
+        self._rng = np.random.default_rng(seed)
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy and return the new seed."""
+        self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
+        return self._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self._rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self._rng.bit_generator.state = state
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the global generator: every later random draw is reproducible."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def _rng(generator: Generator | None) -> np.random.Generator:
+    return (generator or default_generator)._rng
+
+
+def _size(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"size: expected non-negative ints, got {tuple(size)}")
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    d = dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"random: expected a floating-point dtype, got {d}")
+    return d
+
+
+def _leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(arr, False, None)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def uniform_array(shape: tuple, low: float, high: float, dtype: np.dtype,
+                  generator: Generator | None = None) -> np.ndarray:
+    """An array of U(low, high) draws (the engine's helper for ``uniform_``)."""
+    return _rng(generator).uniform(low, high, size=shape).astype(dtype, copy=False)
+
+
+def normal_array(shape: tuple, mean: float, std: float, dtype: np.dtype,
+                 generator: Generator | None = None) -> np.ndarray:
+    """An array of N(mean, std**2) draws (the engine's helper for ``normal_``)."""
+    if std < 0:
+        raise ValueError(f"normal_: std must be non-negative, got {std}")
+    return _rng(generator).normal(mean, std, size=shape).astype(dtype, copy=False)
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform draws from [0, 1)."""
+    d = _float_dtype(dtype)
+    return _leaf(_rng(generator).random(_size(size)).astype(d, copy=False), requires_grad)
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal draws."""
+    d = _float_dtype(dtype)
+    return _leaf(_rng(generator).standard_normal(_size(size)).astype(d, copy=False),
+                 requires_grad)
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint(*args: Any, size: Any = None, generator: Generator | None = None,
+            dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """``randint(high, size)`` or ``randint(low, high, size)``: ints in [low, high), int64."""
+    if size is None:
+        if not args or not isinstance(args[-1], (tuple, list)):
+            raise TypeError("randint: expected randint(low=0, high, size), with size a tuple")
+        size, args = args[-1], args[:-1]
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint: expected randint(low=0, high, size)")
+    if high <= low:
+        raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    d = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
+    arr = _rng(generator).integers(low, high, size=_size((size,))).astype(d, copy=False)
+    return _leaf(arr, requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64)."""
+    d = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
+    return _leaf(_rng(generator).permutation(int(n)).astype(d, copy=False), False)
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
+           generator: Generator | None = None) -> Tensor:
+    """Draws from N(mean, std**2); ``mean``/``std`` may be tensors (broadcast) or numbers."""
+    m = mean.data if isinstance(mean, Tensor) else mean
+    s = std.data if isinstance(std, Tensor) else std
+    shape = _size((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    ref = m if isinstance(m, np.ndarray) else s if isinstance(s, np.ndarray) else None
+    d = ref.dtype if ref is not None and ref.dtype.kind == "f" else dtypes.get_default_dtype()
+    arr = _rng(generator).normal(m, s, size=shape).astype(d, copy=False)
+    return _leaf(arr, False)

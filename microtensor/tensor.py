@@ -1,0 +1,763 @@
+"""Tensor: one NumPy array, plus what the graph needs to send a gradient back to it.
+
+A Tensor is a thin wrapper: ``.data`` is a ``numpy.ndarray``, ``.grad`` is a
+Tensor (or ``None``), ``.grad_fn`` is the graph node that produced it (``None``
+for a leaf). Every op is a :class:`~microtensor.autograd.Function` in
+``microtensor/ops/``; the methods here only call them, so "go to definition"
+on ``x * y`` lands on ``Mul``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import dtypes
+from .errors import DtypeError
+
+__all__ = ["Tensor", "tensor"]
+
+
+class Tensor:
+    """A multi-dimensional array that can record the ops applied to it.
+
+    Create one with :func:`microtensor.tensor` (which copies, as PyTorch's
+    does) or ``Tensor(data)`` (which keeps a NumPy array without copying).
+    """
+
+    __slots__ = ("data", "grad", "_rg", "grad_fn", "_vc", "_hooks", "__weakref__")
+
+    # NumPy defers ``ndarray <op> Tensor`` to our reflected operators.
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _to_array(data, dtype, copy=False)
+        self.grad = None
+        self.grad_fn = None
+        self._vc = [0]
+        self._hooks = None
+        self._rg = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
+        # The engine's constructor: no checks, no conversion.
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t._rg = requires_grad
+        t.grad_fn = grad_fn
+        t._vc = [0]
+        t._hooks = None
+        return t
+
+    # ------------------------------------------------------------------ autograd state
+
+    @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded so a gradient can flow back to it."""
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if value and self.data.dtype.kind != "f":
+            raise DtypeError(
+                f"requires_grad: only floating-point tensors can require gradients, "
+                f"got dtype {self.data.dtype} (convert with .float() first)"
+            )
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "requires_grad: you can only change requires_grad of a leaf tensor; "
+                "use .detach() to get a tensor outside the graph"
+            )
+        self._rg = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return ``self``."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors no recorded op produced (user-created, or not requiring grad)."""
+        return self.grad_fn is None
+
+    @property
+    def retains_grad(self) -> bool:
+        fn = self.grad_fn
+        return fn is not None and fn._retain is not None and fn._retain() is self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves keep it anyway)."""
+        if not self._rg:
+            raise RuntimeError("retain_grad: the tensor does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn._retain = weakref.ref(self)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient. Returns a handle with ``.remove()``."""
+        if not self._rg:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that "
+                               "does not require grad")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_hook(hook)
+        from .autograd import _RemovableHandle
+
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _RemovableHandle(self._hooks, hook)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        Args:
+            gradient: d(loss)/d(self), shaped like ``self``; may be omitted for one element.
+            retain_graph: keep the saved arrays so backward can run through the graph again.
+            inputs: accumulate only into these leaves (others are left untouched).
+        """
+        if inputs is not None:
+            ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = _autograd.grad([self], ins, None if gradient is None else [gradient],
+                                   retain_graph=retain_graph, create_graph=create_graph,
+                                   allow_unused=True)
+            for t, g in zip(ins, grads):
+                if g is not None:
+                    t.grad = g if t.grad is None else Tensor._make(t.grad.data + g.data,
+                                                                   False, None)
+            return
+        _autograd.backward([self], None if gradient is None else [gradient],
+                           retain_graph=retain_graph, create_graph=create_graph)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, outside the graph."""
+        t = Tensor._make(self.data, False, None)
+        t._vc = self._vc  # same storage, same version counter
+        return t
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    # ------------------------------------------------------------------ array facts
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of one dimension."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[normalize_dim(dim, self.data.ndim, "size")]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def nelement(self) -> int:
+        return self.data.size
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    @property
+    def device(self) -> str:
+        """Always ``"cpu"``: microtensor computes with NumPy."""
+        return "cpu"
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's data has been modified in place."""
+        return self._vc[0]
+
+    # ------------------------------------------------------------------ conversion
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item: only a one-element tensor can be converted to a Python number, "
+                f"this one has shape {self.data.shape}"
+            )
+        return self.data.item()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        if self._rg and not force:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
+                               "use tensor.detach().numpy()")
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(dtype)``, ``to("cpu")`` or ``to(other_tensor)``: a cast (differentiable)."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str):
+                if a != "cpu":
+                    raise ValueError(f"to: microtensor runs on the CPU only, got device {a!r}")
+            elif a is not None:
+                dtype = a
+        device = kwargs.get("device")
+        if device not in (None, "cpu"):
+            raise ValueError(f"to: microtensor runs on the CPU only, got device {device!r}")
+        if dtype is None:
+            return self
+        return _ew.to_dtype(self, dtypes.to_dtype(dtype))
+
+    def type(self, dtype: Any = None) -> Any:
+        if dtype is None:
+            return f"microtensor.{self.data.dtype}"
+        return self.to(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        return _ew.to_dtype(self, dtypes.float32)
+
+    def double(self) -> Tensor:
+        return _ew.to_dtype(self, dtypes.float64)
+
+    def half(self) -> Tensor:
+        return _ew.to_dtype(self, dtypes.float16)
+
+    def long(self) -> Tensor:
+        return _ew.to_dtype(self, dtypes.int64)
+
+    def int(self) -> Tensor:
+        return _ew.to_dtype(self, dtypes.int32)
+
+    def bool(self) -> Tensor:
+        return _ew.to_dtype(self, dtypes.bool)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy with its own data that stays in the graph (gradient flows through)."""
+        return _ew.Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        return self if self.data.flags.c_contiguous else _ew.Clone.apply(self)
+
+    # ------------------------------------------------------------------ Python protocol
+
+    def __repr__(self) -> str:
+        return _format(self)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a tensor with {self.data.size} elements is "
+                "ambiguous; use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.item())
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ operators
+
+    def __add__(self, other: Any) -> Tensor:
+        return _ew.Add.apply(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ew.Add.apply(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ew.Sub.apply(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ew.Sub.apply(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ew.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ew.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ew.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ew.Div.apply(other, self)
+
+    def __pow__(self, exponent: Any) -> Tensor:
+        return _ew.pow(self, exponent)
+
+    def __rpow__(self, base: Any) -> Tensor:
+        return _ew.pow(base, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _la.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _la.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ew.Neg.apply(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ew.Abs.apply(self)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ew.eq(self, other)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ew.ne(self, other)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ew.lt(self, other)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ew.le(self, other)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ew.gt(self, other)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ew.ge(self, other)
+
+    def __invert__(self) -> Tensor:
+        return _ew.logical_not(self)
+
+    def __and__(self, other: Any) -> Tensor:
+        return _ew.logical_and(self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ew.logical_or(self, other)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _sh.getitem(self, index)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        _sh.setitem(self, index, value)
+
+    # ------------------------------------------------------------------ in-place ops
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return _ew.inplace(self, _ew.Add, other, "add_")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return _ew.inplace(self, _ew.Sub, other, "sub_")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return _ew.inplace(self, _ew.Mul, other, "mul_")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return _ew.inplace(self, _ew.Div, other, "div_")
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self += alpha * other`` in place."""
+        return _ew.inplace(self, _ew.Add, other if alpha == 1 else other * alpha, "add_")
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        """``self -= alpha * other`` in place."""
+        return _ew.inplace(self, _ew.Sub, other if alpha == 1 else other * alpha, "sub_")
+
+    def mul_(self, other: Any) -> Tensor:
+        return _ew.inplace(self, _ew.Mul, other, "mul_")
+
+    def div_(self, other: Any) -> Tensor:
+        return _ew.inplace(self, _ew.Div, other, "div_")
+
+    def pow_(self, exponent: Any) -> Tensor:
+        return _ew.inplace(self, _ew.Pow, exponent, "pow_")
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ew.inplace_unary(self, _ew.clamp, "clamp_", min, max)
+
+    clip_ = clamp_
+
+    def neg_(self) -> Tensor:
+        return _ew.inplace_unary(self, _ew.neg, "neg_")
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place (cuts the gradient to what was here)."""
+        return _ew.fill_inplace(self, 0, "zero_")
+
+    def fill_(self, value: Any) -> Tensor:
+        return _ew.fill_inplace(self, value, "fill_")
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (broadcast to this shape) into this tensor in place."""
+        return _ew.copy_inplace(self, src)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place from U(a, b), using the global seed (or ``generator``)."""
+        return _ew.fill_inplace(self, _random.uniform_array(self.data.shape, a, b,
+                                                            self.data.dtype, generator),
+                                "uniform_")
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place from N(mean, std**2), using the global seed (or ``generator``)."""
+        return _ew.fill_inplace(self, _random.normal_array(self.data.shape, mean, std,
+                                                           self.data.dtype, generator),
+                                "normal_")
+
+    # ------------------------------------------------------------------ elementwise math
+
+    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _ew.add(self, other, alpha=alpha)
+
+    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
+        return _ew.sub(self, other, alpha=alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return _ew.mul(self, other)
+
+    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+        return _ew.div(self, other, rounding_mode=rounding_mode)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _ew.pow(self, exponent)
+
+    def neg(self) -> Tensor:
+        return _ew.Neg.apply(self)
+
+    def exp(self) -> Tensor:
+        return _ew.exp(self)
+
+    def log(self) -> Tensor:
+        return _ew.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _ew.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ew.Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return _ew.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ew.cos(self)
+
+    def tanh(self) -> Tensor:
+        return _ew.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ew.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _ew.relu(self)
+
+    def square(self) -> Tensor:
+        return _ew.square(self)
+
+    def reciprocal(self) -> Tensor:
+        return _ew.reciprocal(self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ew.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ew.maximum(self, other)
+
+    def minimum(self, other: Any) -> Tensor:
+        return _ew.minimum(self, other)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return _ew.where(condition, self, other)
+
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        return _ew.masked_fill(self, mask, value)
+
+    def eq(self, other: Any) -> Tensor:
+        return _ew.eq(self, other)
+
+    def ne(self, other: Any) -> Tensor:
+        return _ew.ne(self, other)
+
+    def lt(self, other: Any) -> Tensor:
+        return _ew.lt(self, other)
+
+    def le(self, other: Any) -> Tensor:
+        return _ew.le(self, other)
+
+    def gt(self, other: Any) -> Tensor:
+        return _ew.gt(self, other)
+
+    def ge(self, other: Any) -> Tensor:
+        return _ew.ge(self, other)
+
+    def isnan(self) -> Tensor:
+        return _ew.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return _ew.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return _ew.isfinite(self)
+
+    def sign(self) -> Tensor:
+        return _ew.sign(self)
+
+    # ------------------------------------------------------------------ reductions
+
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _red.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _red.mean(self, dim, keepdim, dtype=dtype)
+
+    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+            correction: Any = None) -> Tensor:
+        return _red.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+            correction: Any = None) -> Tensor:
+        return _red.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _red.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _red.min(self, dim, keepdim)
+
+    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return _red.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
+        return _red.amin(self, dim, keepdim)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        return _red.logsumexp(self, dim, keepdim)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.norm(self, p, dim, keepdim)
+
+    def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.prod(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.all(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _red.any(self, dim, keepdim)
+
+    def softmax(self, dim: int) -> Tensor:
+        return _act.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return _act.log_softmax(self, dim)
+
+    # ------------------------------------------------------------------ shape
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _sh.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        """As :meth:`reshape`; microtensor does not distinguish views from copies here."""
+        return _sh.reshape(self, *shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _sh.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _sh.reshape(self, other.shape)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return _sh.transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        if self.data.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {self.shape}")
+        return self if self.data.ndim < 2 else _sh.transpose(self, 0, 1)
+
+    @property
+    def T(self) -> Tensor:
+        """All dimensions reversed (the matrix transpose for 2-D)."""
+        return _sh.permute(self, *range(self.data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped (a batch of matrices transposed)."""
+        if self.data.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 dims, got shape {self.shape}")
+        return _sh.transpose(self, -2, -1)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _sh.permute(self, *dims)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _sh.flatten(self, start_dim, end_dim)
+
+    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
+        return _sh.unflatten(self, dim, sizes)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return _sh.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _sh.unsqueeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return _sh.expand(self, *sizes)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _sh.expand(self, other.shape)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return _sh.repeat(self, *sizes)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _sh.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return _sh.chunk(self, chunks, dim)
+
+    def gather(self, dim: int, index: Any) -> Tensor:
+        return _sh.gather(self, dim, index)
+
+    # ------------------------------------------------------------------ linear algebra
+
+    def matmul(self, other: Any) -> Tensor:
+        return _la.matmul(self, other)
+
+    def mm(self, other: Any) -> Tensor:
+        return _la.mm(self, other)
+
+    def bmm(self, other: Any) -> Tensor:
+        return _la.bmm(self, other)
+
+    def dot(self, other: Any) -> Tensor:
+        return _la.dot(self, other)
+
+
+# ---------------------------------------------------------------------- construction
+
+
+def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
+    """PyTorch's dtype inference: Python floats become the default dtype, ints int64,
+    bools bool; NumPy arrays and scalars keep their dtype."""
+    want = None if dtype is None else dtypes.to_dtype(dtype)
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in data):
+            data = [x.data if isinstance(x, Tensor) else x for x in data]
+        arr = np.asarray(data)
+        if arr.dtype.kind == "f" and want is None:
+            want = dtypes.get_default_dtype()  # Python floats: the default dtype
+        elif arr.dtype.kind not in "fiub":
+            if arr.dtype.kind == "O" or arr.dtype.kind in "SUV":
+                raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
+                                f"with elements of type {arr.dtype}")
+            if arr.dtype.kind == "c":
+                raise TypeError("tensor: complex numbers are not supported by microtensor")
+    if want is not None and arr.dtype != want:
+        return arr.astype(want)
+    if copy:
+        return arr.copy()
+    return arr
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data``.
+
+    Args:
+        data: a number, a (nested) list or tuple, a NumPy array or a Tensor.
+        dtype: the dtype to store; by default Python floats become float32, Python ints
+            int64, bools bool, and NumPy data keeps its dtype (float64 stays float64).
+        requires_grad: record ops on it so ``backward`` fills its ``.grad``.
+    """
+    t = Tensor._make(_to_array(data, dtype, copy=True), False, None)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _format(t: Tensor) -> str:
+    arr = t.data
+    if arr.dtype.kind == "f":
+        body = np.array2string(arr, precision=4, separator=", ", prefix="tensor(",
+                               floatmode="maxprec_equal", suppress_small=False,
+                               threshold=1000, edgeitems=3)
+    else:
+        body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000)
+    extras = []
+    if arr.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
+        extras.append(f"dtype=microtensor.{arr.dtype}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t._rg:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+# The ops import Function from autograd, which imports Tensor from here: load them last.
+from . import autograd as _autograd  # noqa: E402
+from . import random as _random  # noqa: E402
+from .errors import normalize_dim  # noqa: E402
+from .ops import activation as _act  # noqa: E402
+from .ops import elementwise as _ew  # noqa: E402
+from .ops import linalg as _la  # noqa: E402
+from .ops import reduction as _red  # noqa: E402
+from .ops import shape as _sh  # noqa: E402

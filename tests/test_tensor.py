@@ -1,0 +1,178 @@
+"""Tensor basics: construction, dtype rules, conversion, repr, creation functions, seeding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import microtensor as mt
+from microtensor.dtypes import promote_types, result_type
+
+# ----------------------------------------------------------------- dtype inference
+
+
+def test_python_numbers_and_lists_become_float32_or_int64():
+    assert mt.tensor(1.5).dtype == mt.float32
+    assert mt.tensor([1.0, 2]).dtype == mt.float32
+    assert mt.tensor([1, 2]).dtype == mt.int64
+    assert mt.tensor([True, False]).dtype == mt.bool
+    assert mt.tensor([[1, 2], [3, 4]], dtype=mt.float64).dtype == mt.float64
+
+
+def test_numpy_data_keeps_its_dtype():
+    assert mt.tensor(np.ones(2)).dtype == mt.float64
+    assert mt.tensor(np.ones(2, np.float32)).dtype == mt.float32
+    assert mt.from_numpy(np.arange(3)).dtype == mt.int64
+
+
+def test_tensor_copies_and_from_numpy_shares():
+    a = np.ones(3)
+    t = mt.tensor(a)
+    s = mt.from_numpy(a)
+    a[0] = 5
+    assert t.data[0] == 1 and s.data[0] == 5
+
+
+def test_scalars_never_upcast_a_float32_graph():
+    x = mt.ones(3, requires_grad=True)
+    ops = [x * 2.5, 2.5 * x, x + 1, x - 0.5, 1 - x, x / 3.0, 3.0 / x, x**2, 2**x,
+           x * np.float64(2.0), x + np.float64(1.0), (x * 2).exp(), x.sigmoid()]
+    for y in ops:
+        assert y.dtype == mt.float32, y
+    y = (x * 2.5).sum()
+    y.backward()
+    assert x.grad.dtype == mt.float32
+
+
+def test_pytorch_promotion_rules():
+    i64, f32, f64 = np.dtype("int64"), np.dtype("float32"), np.dtype("float64")
+    assert promote_types(i64, f32) == f32  # NumPy would say float64
+    assert result_type(np.ones(3, f32), np.ones((), f64)) == f32  # a 0-d tensor is like a number
+    assert result_type(np.ones(3, i64), np.ones((), f64)) == f64  # ... unless of higher category
+    assert result_type(np.ones(3, i64), 2.5) == f32
+    assert result_type(np.ones(3, np.bool_), 1) == i64
+    assert (mt.tensor([1, 2]) * 2.5).dtype == mt.float32
+    assert (mt.tensor([1, 2]) / mt.tensor([2, 2])).dtype == mt.float32
+    assert (mt.tensor([1, 2]) + mt.ones(2)).dtype == mt.float32
+    assert (mt.ones(2) + mt.ones(2, dtype=mt.float64)).dtype == mt.float64
+
+
+def test_mixed_precision_gradient_is_cast_back_to_each_input():
+    a = mt.ones(2, requires_grad=True)
+    b = mt.ones(2, dtype=mt.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype == mt.float32 and b.grad.dtype == mt.float64
+
+
+# ----------------------------------------------------------------- conversion and protocol
+
+
+def test_item_numpy_tolist_array():
+    t = mt.tensor([[1.0, 2.0]])
+    assert mt.tensor(3.0).item() == 3.0
+    with pytest.raises(ValueError, match=r"one-element.*\(1, 2\)"):
+        t.item()
+    assert np.asarray(t).shape == (1, 2)
+    assert t.tolist() == [[1.0, 2.0]]
+    r = mt.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        r.numpy()
+    assert r.detach().numpy().shape == (2,)
+
+
+def test_numpy_arrays_defer_to_tensor_operators():
+    x = mt.ones(3, requires_grad=True)
+    y = np.ones(3, dtype=np.float32) + x
+    assert isinstance(y, mt.Tensor) and y.requires_grad
+    z = np.full(3, 2.0, dtype=np.float32) * x
+    assert isinstance(z, mt.Tensor)
+
+
+def test_bool_len_iter_float_int():
+    assert bool(mt.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(mt.ones(2))
+    assert len(mt.ones(4, 2)) == 4
+    with pytest.raises(TypeError):
+        len(mt.tensor(1.0))
+    assert [r.shape for r in mt.ones(3, 2)] == [(2,)] * 3
+    assert float(mt.tensor(2.5)) == 2.5 and int(mt.tensor(3)) == 3
+    assert hash(mt.ones(1)) != hash(mt.ones(1))  # hashable by identity
+
+
+def test_comparisons_give_bool_tensors_without_grad():
+    x = mt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    m = x > 1.5
+    assert m.dtype == mt.bool and not m.requires_grad
+    assert (x == 2).tolist() == [False, True, False]
+    assert (~m).tolist() == [True, False, False]
+
+
+def test_repr_like_pytorch():
+    assert repr(mt.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    assert repr(mt.tensor([1, 2])) == "tensor([1, 2])"
+    assert repr(mt.tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
+    y = mt.tensor([1.0], requires_grad=True) * 2
+    assert repr(y) == "tensor([2.], grad_fn=<MulScalarBackward0>)"
+    assert "dtype=microtensor.float64" in repr(mt.tensor(np.ones(1)))
+
+
+def test_shape_facts():
+    t = mt.zeros(2, 3)
+    assert t.shape == (2, 3) and t.size() == (2, 3) and t.size(1) == 3 and t.size(-1) == 3
+    assert t.ndim == 2 and t.dim() == 2 and t.numel() == 6 and t.device == "cpu"
+    with pytest.raises(IndexError, match="size: dim 2 is out of range"):
+        t.size(2)
+
+
+def test_to_and_casts():
+    x = mt.ones(2, requires_grad=True)
+    d = x.double()
+    assert d.dtype == mt.float64 and d.requires_grad
+    d.sum().backward()
+    assert x.grad.dtype == mt.float32
+    assert x.long().dtype == mt.int64 and not x.long().requires_grad
+    assert x.to(mt.float64).dtype == mt.float64 and x.to("cpu") is x
+    with pytest.raises(ValueError, match="CPU"):
+        x.to("cuda")
+
+
+# ----------------------------------------------------------------- creation and random
+
+
+def test_creation_functions():
+    assert mt.zeros(2, 3).shape == (2, 3) and mt.zeros((2, 3)).dtype == mt.float32
+    assert mt.ones(2, dtype=mt.int64).dtype == mt.int64
+    assert mt.full((2,), 3).dtype == mt.int64 and mt.full((2,), 3.0).dtype == mt.float32
+    assert mt.arange(5).dtype == mt.int64 and mt.arange(5).tolist() == [0, 1, 2, 3, 4]
+    assert mt.arange(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert mt.arange(0.0, 1.0, 0.25).dtype == mt.float32
+    assert mt.linspace(0, 1, 5).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert mt.eye(3).numpy().trace() == 3
+    assert mt.zeros_like(mt.ones(2, dtype=mt.float64)).dtype == mt.float64
+    assert mt.ones_like(mt.ones(2, 2)).shape == (2, 2)
+    assert mt.zeros(2, requires_grad=True).requires_grad
+    with pytest.raises(ValueError, match="non-negative"):
+        mt.zeros(-1)
+
+
+def test_manual_seed_makes_draws_reproducible():
+    mt.manual_seed(0)
+    a = (mt.rand(3), mt.randn(2, 2), mt.randint(0, 10, (4,)), mt.randperm(5))
+    mt.manual_seed(0)
+    b = (mt.rand(3), mt.randn(2, 2), mt.randint(0, 10, (4,)), mt.randperm(5))
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x.numpy(), y.numpy())
+    assert a[0].dtype == mt.float32 and a[2].dtype == mt.int64
+    mt.manual_seed(1)
+    assert not np.array_equal(mt.rand(3).numpy(), a[0].numpy())
+
+
+def test_inplace_random_fills_respect_seed():
+    mt.manual_seed(3)
+    w1 = mt.empty(4, 4).normal_(0, 0.1)
+    mt.manual_seed(3)
+    w2 = mt.empty(4, 4).normal_(0, 0.1)
+    np.testing.assert_array_equal(w1.numpy(), w2.numpy())
+    u = mt.empty(1000).uniform_(-2, 2)
+    assert u.numpy().min() >= -2 and u.numpy().max() < 2 and u.dtype == mt.float32
