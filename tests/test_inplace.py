@@ -127,3 +127,20 @@ def test_detach_shares_storage_and_version():
     with pytest.raises(RuntimeError, match="modified by an in-place"):
         z.sum().backward()
     del y
+
+
+def test_inplace_write_into_a_view_of_a_grad_tensor_is_refused():
+    w = leaf([1.0, 2.0, 3.0])
+    v = w.reshape(-1)
+    with pytest.raises(RuntimeError, match=r"view \(ReshapeBackward0\).*clone"):
+        v[0] = 0.0
+    with pytest.raises(RuntimeError, match="view"):
+        w[1:].mul_(2)
+    np.testing.assert_array_equal(w.detach().numpy(), [1.0, 2.0, 3.0])  # untouched
+    c = w[1:].clone()
+    c.mul_(2)  # a copy is fine
+    c.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [0.0, 2.0, 2.0])
+    with mt.no_grad():
+        w[0:1].zero_()  # under no_grad a view writes through, as in PyTorch
+    assert w.detach().numpy()[0] == 0.0

@@ -782,11 +782,21 @@ _OUT_OF_PLACE = {Add: Add.apply, Sub: Sub.apply, Mul: mul, Div: div, Pow: pow}
 
 
 def _check_leaf(t: Tensor, name: str) -> None:
-    if t._rg and t.grad_fn is None:
+    """Refuse the recorded in-place writes whose gradient would silently be wrong."""
+    fn = t.grad_fn
+    if t._rg and fn is None:
         raise RuntimeError(
             f"{name}: a leaf tensor that requires grad cannot be modified in place (its .grad "
             "would no longer belong to its value); update it inside `with microtensor.no_grad():`"
             " as optimizers do, or use an out-of-place op"
+        )
+    if fn is not None and fn._fn.returns_view and t.data.base is not None:
+        # Writing into a view writes into the tensor it views, whose graph would not see it.
+        # PyTorch rewrites that graph (CopySlices); microtensor refuses instead.
+        raise RuntimeError(
+            f"{name}: in-place write into a view ({fn.name()}) of a tensor that requires grad; "
+            "microtensor does not support this (PyTorch does): .clone() the view first, or "
+            "write under `with microtensor.no_grad():`"
         )
 
 

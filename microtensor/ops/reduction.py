@@ -5,7 +5,8 @@ A reduction's backward gets a gradient shaped like the *reduced* output. It firs
 puts the reduced axes back as size 1 (:func:`_unreduce`), so that the gradient
 broadcasts against the input; then it applies the textbook derivative.
 
-``dim`` is an int or a tuple/list of ints (``None`` or ``()``: every dim), checked by
+``dim`` is an int or a tuple/list of ints (``None`` or ``()``: every dim, except for
+``all``/``any``, where PyTorch reads ``()`` as no dim), checked by
 :func:`~microtensor.errors.normalize_dims` so an out-of-range dim names the op and the
 valid range. Argument names and defaults are PyTorch's.
 """
@@ -92,7 +93,8 @@ class Var(Function):
             d = a - np.sum(a, axis=axes, keepdims=True) / n
             out = np.asarray(np.sum(d * d, axis=axes, keepdims=keepdim) / dof)
         ctx.save_for_backward(d)
-        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, dof
+        # Backward divides by N - c unclamped, as PyTorch does (a finite 0 where N - c < 0).
+        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, n - correction
         return out
 
     @staticmethod
@@ -114,7 +116,7 @@ class Std(Function):
             d = a - np.sum(a, axis=axes, keepdims=True) / n
             out = np.asarray(np.sqrt(np.sum(d * d, axis=axes, keepdims=keepdim) / dof))
         ctx.save_for_backward(d, out)
-        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, dof
+        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, n - correction  # unclamped, as Var
         return out
 
     @staticmethod

@@ -8,6 +8,8 @@ it into zeros (adding where one element was read twice).
 Reshape, transpose, permute, expand and basic indexing return NumPy *views* of their
 input (no copy), as PyTorch's views share storage. A view shares its input's version
 counter, so an in-place write through either is caught by the backward checks of both.
+Unlike PyTorch, an in-place op recorded on a view does not re-route its base's graph
+(PyTorch's "rebase"): write into the base itself, or into a ``.clone()``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ __all__ = [
 class Reshape(Function):
     """f(x) = x with a new shape (same elements, same order);  df/dx = grad reshaped back."""
 
+    returns_view = True
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -48,6 +52,8 @@ class Reshape(Function):
 
 class Transpose(Function):
     """f(x) = x with dims d0 and d1 swapped;  df/dx = grad with d0 and d1 swapped back."""
+
+    returns_view = True
 
     @staticmethod
     def forward(ctx, a, d0, d1):
@@ -62,6 +68,8 @@ class Transpose(Function):
 class Permute(Function):
     """f(x) = x with its dims reordered as dims;  df/dx = grad with the inverse order."""
 
+    returns_view = True
+
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
@@ -74,6 +82,8 @@ class Permute(Function):
 
 class Expand(Function):
     """f(x) = x broadcast to a larger shape (no copy);  df/dx = grad summed over the copies."""
+
+    returns_view = True
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -150,6 +160,8 @@ class Gather(Function):
 class GetItem(Function):
     """f(x) = x[idx] with ints, slices, None, ...;  df/dx = grad placed at idx in zeros."""
 
+    returns_view = True
+
     @staticmethod
     def forward(ctx, a, idx):
         ctx.shape, ctx.idx = a.shape, idx
@@ -182,25 +194,37 @@ class IndexPut(Function):
     """f(x, v) = x with x[idx] = v;  df/dx = grad with zeros at idx,  df/dv = grad[idx]."""
 
     @staticmethod
-    def forward(ctx, a, value, idx):
-        ctx.idx = idx
+    def forward(ctx, a, value, steps):
+        ctx.steps = steps  # idx, as one index or as a basic then an advanced step
         ctx.vndim = np.ndim(value)
         out = a.copy()
-        out[idx] = value
+        _write(out, steps, value)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        idx = ctx.idx
+        steps = ctx.steps
         ga = grad.copy()
-        ga[idx] = 0  # what was written over no longer influences the output
-        gv = grad[idx]
+        _write(ga, steps, 0)  # what was written over no longer influences the output
+        gv = _read(grad, steps)
         if ctx.vndim > gv.ndim:  # NumPy let v carry extra leading size-1 dims
             gv = gv.reshape((1,) * (ctx.vndim - gv.ndim) + gv.shape)
         return ga, gv, None
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _read(a: np.ndarray, steps: tuple) -> np.ndarray:
+    for idx in steps:
+        a = a[idx]
+    return a
+
+
+def _write(a: np.ndarray, steps: tuple, value: Any) -> None:
+    for idx in steps[:-1]:
+        a = a[idx]  # a basic step: a view, so the write below lands in ``a``
+    a[steps[-1]] = value
 
 
 def _as_view(out: Tensor, input: Tensor) -> Tensor:  # noqa: A002
@@ -573,7 +597,7 @@ def _index_item(item: Any, op: str) -> Any:
         arr = item.data
     elif isinstance(item, np.ndarray):
         arr = item
-    elif isinstance(item, (list, tuple)):
+    elif isinstance(item, (list, tuple, range)):
         arr = np.asarray(item) if len(item) else np.zeros(0, dtype=np.int64)
     else:
         raise TypeError(f"{op}: indices must be {_INDEX_KINDS}; got {type(item).__name__}")
@@ -595,12 +619,7 @@ def _normalize_index(index: Any, shape: tuple[int, ...], op: str) -> tuple[tuple
     if sum(i is Ellipsis for i in items) > 1:
         raise IndexError(f"{op}: an index can only have a single ellipsis (...)")
 
-    def width(i: Any) -> int:  # how many of the tensor's dims the entry consumes
-        if i is None or i is Ellipsis or isinstance(i, bool):
-            return 0
-        return i.ndim if isinstance(i, np.ndarray) and i.dtype.kind == "b" else 1
-
-    used = sum(width(i) for i in items)
+    used = sum(_width(i) for i in items)
     if used > ndim:
         raise IndexError(f"{op}: too many indices for a tensor of dimension {ndim} (shape "
                          f"{shape}): the index uses {used} dims")
@@ -637,17 +656,56 @@ def _normalize_index(index: Any, shape: tuple[int, ...], op: str) -> tuple[tuple
     return items, advanced
 
 
+def _width(i: Any) -> int:
+    """How many of the tensor's dims one index entry consumes."""
+    if i is None or i is Ellipsis or isinstance(i, bool):
+        return 0
+    return i.ndim if isinstance(i, np.ndarray) and i.dtype.kind == "b" else 1
+
+
+def _mixes_ints_and_arrays(items: tuple) -> bool:
+    return any(type(i) is int for i in items) and any(type(i) is np.ndarray for i in items)
+
+
+def _split_ints(items: tuple) -> tuple[tuple, tuple]:
+    """Split an index mixing ints and arrays into a basic step, then an advanced one.
+
+    PyTorch applies ints first (as ``select``), then the arrays; NumPy counts an int next
+    to an array as one more array, which moves the result's dims: for ``x`` of shape
+    (2, 3, 4), ``x[0, :, [1, 2]]`` is (3, 2) in PyTorch but (2, 3) in NumPy. Indexing
+    ``x[0, :, :]`` first and then ``[:, [1, 2]]`` gives PyTorch's layout.
+    """
+    first: list = []
+    then: list = []
+    for i in items:
+        if isinstance(i, bool):
+            then.append(i)
+        elif isinstance(i, int):
+            first.append(i)
+        elif isinstance(i, np.ndarray):
+            first.extend([slice(None)] * _width(i))
+            then.append(i)
+        else:  # a slice, None or ...: done in the first step, kept whole in the second
+            first.append(i)
+            then.append(i if i is Ellipsis else slice(None))
+    return tuple(first), tuple(then)
+
+
 def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
-    """``input[index]`` with NumPy's indexing rules.
+    """``input[index]`` with PyTorch's (and NumPy's) indexing rules.
 
     ``index``: ints, slices (negative steps allowed, as NumPy; PyTorch forbids them), None,
     ``...``, bool masks and integer arrays (Tensors, ndarrays or lists), or a tuple of these.
     Basic indexing returns a view; with arrays, elements read more than once (``x[[0, 0]]``)
-    get the sum of their gradients.
+    get the sum of their gradients. Ints mixed with arrays are applied first, as PyTorch does
+    (NumPy would place the result's dims differently).
     """
     idx, advanced = _normalize_index(index, input.data.shape, "getitem")
     if not advanced:
         return _as_view(GetItem.apply(input, idx), input)
+    if _mixes_ints_and_arrays(idx):
+        first, idx = _split_ints(idx)
+        input = _as_view(GetItem.apply(input, first), input)
     try:
         return Index.apply(input, idx)
     except IndexError as e:  # e.g. integer arrays that do not broadcast together
@@ -673,6 +731,9 @@ def setitem(tensor: Tensor, index: Any, value: Any) -> None:
     that requires grad can only be written inside ``no_grad()``.
     """
     idx, _ = _normalize_index(index, tensor.data.shape, "setitem")
+    steps = (idx,)
+    if _mixes_ints_and_arrays(idx):
+        steps = _split_ints(idx)  # PyTorch's layout of the indexed part (see getitem)
     if not tensor.data.flags.writeable:
         raise RuntimeError(f"setitem: the tensor of shape {tensor.shape} is read-only (an "
                            "expand()ed view, whose elements share memory); .clone() it first")
@@ -682,16 +743,17 @@ def setitem(tensor: Tensor, index: Any, value: Any) -> None:
     varr = v.data if isinstance(v, Tensor) else v
     if _records(tensor, value) and tensor.data.dtype.kind == "f":
         _check_leaf(tensor, "setitem")
-        target = np.shape(tensor.data[idx])
+        target = np.shape(_read(tensor.data, steps))
         if not _assignable(np.shape(varr), target):
             raise ShapeError(f"setitem: a value of shape {np.shape(varr)} cannot be broadcast "
                              f"to the indexed part's shape {target}")
-        r = IndexPut.apply(Tensor._make(tensor.data, tensor._rg, tensor.grad_fn), v, idx)
+        r = IndexPut.apply(Tensor._make(tensor.data, tensor._rg, tensor.grad_fn), v, steps)
         _write_back(tensor, r, "setitem")
         return
     try:
-        tensor.data[idx] = varr
+        _write(tensor.data, steps, varr)
     except ValueError:
+        target = np.shape(_read(tensor.data, steps))
         raise ShapeError(f"setitem: a value of shape {np.shape(varr)} cannot be broadcast to "
-                         f"the indexed part's shape {np.shape(tensor.data[idx])}") from None
+                         f"the indexed part's shape {target}") from None
     tensor._vc[0] += 1
