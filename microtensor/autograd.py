@@ -293,6 +293,10 @@ class Function:
     and promoted dtype of the output: the engine reduces them to each input.
     """
 
+    # True for ops whose output may share memory with their first input (reshape, indexing
+    # ...): an in-place write into such an output is refused while recording.
+    returns_view = False
+
     @staticmethod
     def forward(ctx: Node, *args: Any) -> np.ndarray:
         raise NotImplementedError("Function subclasses must implement forward(ctx, ...)")
