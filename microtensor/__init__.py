@@ -8,7 +8,7 @@ names are listed in ``__all__`` below, grouped as in ``DESIGN.md``.
 # tensor first: it loads autograd and the ops in an order that resolves their imports.
 from .tensor import Tensor, tensor  # isort: skip
 
-from . import autograd, data, dtypes, optim, train, utils
+from . import autograd, data, dtypes, nn, optim, train, utils
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -127,6 +127,7 @@ from .random import (
     randperm,
     seed,
 )
+from .serialization import load, save
 
 concat = concatenate = cat
 
@@ -134,7 +135,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     # tensors and autograd
-    "Tensor", "tensor", "Function", "autograd", "optim", "train", "data", "utils", "no_grad", "enable_grad", "set_grad_enabled",
+    "Tensor", "tensor", "Function", "autograd", "nn", "optim", "train", "data", "utils",
+    "save", "load", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "gradcheck",
     # dtypes
     "dtypes", "bool", "float16", "float32", "float64", "half", "float", "double", "uint8",

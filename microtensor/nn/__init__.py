@@ -1,10 +1,24 @@
 """Neural-network building blocks, PyTorch's ``torch.nn``.
 
-The layers (``Module``, ``Linear``, ``Dropout``, the loss modules ...) arrive with
-the nn work; for now this package holds :mod:`microtensor.nn.functional`, the
-same operations as plain functions (``import microtensor.nn.functional as F``).
+``Module`` and ``Parameter`` are the base of every layer; ``Sequential``,
+``ModuleList`` and ``ModuleDict`` hold submodules; :mod:`~microtensor.nn.init`
+fills weights; :mod:`~microtensor.nn.utils` clips gradients and flattens
+parameters; :mod:`~microtensor.nn.functional` has the same operations as plain
+functions (``import microtensor.nn.functional as F``).
 """
 
-from . import functional
+from . import functional, init, utils
+from .container import ModuleDict, ModuleList, Sequential
+from .module import Module
+from .parameter import Parameter
 
-__all__ = ["functional"]
+__all__ = [
+    "Module",
+    "ModuleDict",
+    "ModuleList",
+    "Parameter",
+    "Sequential",
+    "functional",
+    "init",
+    "utils",
+]
