@@ -1,4 +1,4 @@
-"""``torch.nn.functional`` for microtensor: activations, losses, ``linear`` and ``dropout``.
+"""``torch.nn.functional`` for microtensor: activations, losses, layers (linear, conv, norm ...).
 
 ``import microtensor.nn.functional as F`` and call ``F.relu``, ``F.cross_entropy``
 ... with PyTorch's names, arguments and defaults. Every function here is an op
@@ -20,6 +20,7 @@ from ..ops.activation import (
     softmax,
     softplus,
 )
+from ..ops.conv import avg_pool2d, conv2d, max_pool2d
 from ..ops.elementwise import sigmoid, tanh
 from ..ops.loss import (
     binary_cross_entropy,
@@ -30,6 +31,7 @@ from ..ops.loss import (
     mse_loss,
     nll_loss,
 )
+from ..ops.normalization import batch_norm, layer_norm
 from ..tensor import Tensor
 
 __all__ = [
@@ -40,7 +42,7 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
     "mse_loss", "nll_loss",
     # layers
-    "dropout", "linear",
+    "avg_pool2d", "batch_norm", "conv2d", "dropout", "layer_norm", "linear", "max_pool2d",
 ]
 
 

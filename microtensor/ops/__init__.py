@@ -5,7 +5,9 @@
 ``reduction``      sum, mean, var/std, max/min, logsumexp, norm ...
 ``shape``          reshape, transpose, indexing, cat/stack/split ...
 ``linalg``         matmul, mm, bmm, dot
-``activation``     softmax, log_softmax
+``activation``     softmax, log_softmax, fused activations, dropout
 ``loss``           fused losses (cross_entropy ...) and ``linear``
+``normalization``  batch_norm, layer_norm
+``conv``           conv2d, max_pool2d, avg_pool2d
 =================  ======================================================
 """
