@@ -8,7 +8,7 @@ names are listed in ``__all__`` below, grouped as in ``DESIGN.md``.
 # tensor first: it loads autograd and the ops in an order that resolves their imports.
 from .tensor import Tensor, tensor  # isort: skip
 
-from . import autograd, data, dtypes, nn, optim, train, utils
+from . import autograd, data, dtypes, nn, optim, train, utils, viz
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -135,7 +135,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     # tensors and autograd
-    "Tensor", "tensor", "Function", "autograd", "nn", "optim", "train", "data", "utils",
+    "Tensor", "tensor", "Function", "autograd", "nn", "optim", "train", "data", "utils", "viz",
     "save", "load", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "gradcheck",
     # dtypes

@@ -16,15 +16,21 @@ Reading guide, in the order things happen:
    and type promotion, so an op author writes only the textbook derivative.
 4. Saved arrays are freed as the sweep passes them (unless
    ``retain_graph=True``); a later backward through such a node raises.
+5. Each node keeps a record of the gradient its output received (the array
+   itself when it is small, a :class:`GradSummary` otherwise), so that
+   ``microtensor.viz`` can draw every intermediate gradient after a plain
+   ``backward()``; see :data:`grad_recording`.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+import math
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,13 +39,18 @@ from .tensor import Tensor
 
 __all__ = [
     "Function",
+    "GradSummary",
     "Node",
     "backward",
+    "backward_order",
     "enable_grad",
     "grad",
+    "grad_passes",
+    "grad_recording",
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",
+    "summarize_grad",
     "unbroadcast",
 ]
 
@@ -140,6 +151,148 @@ class _SetGradScope(_GradModeContext):
         self._value = value
 
 
+# --------------------------------------------------------------------------- gradient recording
+
+
+class _GradRecording:
+    """Switch and size limit of the per-node gradient record (``microtensor.viz`` draws it).
+
+    After a backward every node it visited remembers the gradient its output
+    received: a reference to the array when it has at most ``keep_max``
+    elements (nothing is computed; statistics are taken when someone asks), and
+    a :class:`GradSummary` computed at once otherwise (two cheap passes), so no
+    large gradient is kept alive. ``microtensor.viz.record_gradients(False)``
+    switches it off.
+    """
+
+    enabled = True
+    keep_max = 4096
+
+
+grad_recording = _GradRecording()
+
+# Each backward pass gets a serial number, so a leaf's ``.grad`` can tell how many passes it sums.
+_pass_serial = itertools.count(1)
+
+
+class GradSummary(NamedTuple):
+    """Statistics of one gradient array (what :attr:`Node.grad_summary` returns).
+
+    ``max_abs`` is ``None`` for a large gradient summarized during backward (it
+    would cost another pass). ``nonfinite`` counts NaN and ±Inf elements.
+    """
+
+    norm: float
+    mean_abs: float
+    max_abs: float | None
+    nonfinite: int
+    size: int
+
+    @property
+    def finite(self) -> bool:
+        return self.nonfinite == 0
+
+
+class _Scratch(threading.local):
+    # Per-thread buffers for summarize_grad: |g| chunk by chunk, and ones to sum it with BLAS.
+    def __init__(self) -> None:
+        self.buffers: dict[np.dtype, tuple[np.ndarray, np.ndarray]] = {}
+
+
+_scratch = _Scratch()
+_CHUNK = 1 << 18  # 1 MiB of float32: stays in a core's L2 cache
+
+
+def summarize_grad(g: np.ndarray, exact: bool = False) -> GradSummary:
+    """L2 norm, mean |g|, max |g| and non-finite count of a gradient.
+
+    ``exact=True`` computes in float64 (for small arrays, when drawing); the
+    default is the engine's fast path for large ones: a BLAS dot gives the
+    norm and tells whether everything is finite, and |g| is summed chunk by
+    chunk in a small buffer, so no temporary as large as ``g`` is made.
+    """
+    n = g.size
+    if n == 0:
+        return GradSummary(0.0, 0.0, 0.0, 0, 0)
+    if exact:
+        a = np.abs(g.astype(np.float64)).ravel()
+        bad = int(n - np.count_nonzero(np.isfinite(a)))
+        return GradSummary(math.sqrt(float(np.dot(a, a))), float(a.mean()), float(a.max()), bad, n)
+    # A broadcast view (what the backward of sum or mean returns) repeats its elements:
+    # summarize the distinct ones and scale.
+    core = g[tuple(slice(0, 1) if s == 0 else slice(None) for s in g.strides)] \
+        if 0 in g.strides else g
+    reps = n // core.size
+    f = core.ravel(order="K")  # a view unless g is not contiguous
+    with np.errstate(over="ignore", invalid="ignore"):
+        sq = float(np.dot(f, f)) * reps
+    bad = 0
+    if not math.isfinite(sq):
+        bad = int(f.size - np.count_nonzero(np.isfinite(f))) * reps
+        if not bad:  # finite but the float32 sum of squares overflowed: redo it in float64
+            f64 = f.astype(np.float64)
+            sq = float(np.dot(f64, f64)) * reps
+    scratch = _scratch.buffers.get(f.dtype)
+    if scratch is None:
+        scratch = _scratch.buffers[f.dtype] = (np.empty(_CHUNK, f.dtype), np.ones(_CHUNK, f.dtype))
+    buf, ones = scratch
+    total = 0.0
+    for i in range(0, f.size, _CHUNK):  # sum |g| with BLAS, one cache-sized chunk at a time
+        part = f[i:i + _CHUNK]
+        m = part.size
+        np.abs(part, out=buf[:m])
+        total += float(np.dot(buf[:m], ones[:m]))
+    return GradSummary(math.sqrt(sq), total * reps / n, None, bad, n)
+
+
+class _GradCounter(list):
+    """The version counter of a ``.grad`` made by the engine, which also counts how many
+    backward passes were summed into it (restarting when someone else wrote into it).
+
+    ``version`` is the counter's value when the engine's latest pass finished with it,
+    so a write by anyone else shows as ``self[0] != version``.
+    """
+
+    __slots__ = ("passes", "last_pass", "version")
+
+    def passes_after(self, serial: int) -> int:
+        """The count once pass ``serial`` has added into this ``.grad``."""
+        if serial == self.last_pass:
+            return self.passes
+        if self[0] != self.version:  # written by someone else since (zero_grad ...): restart
+            return 1
+        return self.passes + 1
+
+    def new_pass(self, serial: int, touched: list) -> None:
+        self.passes = self.passes_after(serial)
+        self.last_pass = serial
+        touched.append(self)
+
+
+def _counter(serial: int, touched: list, passes: int = 1) -> _GradCounter:
+    c = _GradCounter((0,))
+    c.passes, c.last_pass, c.version = passes, serial, 0
+    touched.append(c)
+    return c
+
+
+def grad_passes(t: Tensor) -> tuple[int, int, bool] | None:
+    """How ``t.grad`` came to be: ``(passes, last_pass, modified)``, or ``None`` if unknown.
+
+    ``passes`` counts the backward passes summed into the current ``.grad``
+    (more than 1 means it accumulated over several ``backward()`` calls);
+    ``last_pass`` is the serial of the last one (compare :attr:`Node.backward_pass`);
+    ``modified`` is True when something else wrote into it in place since (a
+    ``zero_grad(set_to_none=False)``, gradient clipping ...). ``None`` when there is
+    no ``.grad`` or the user assigned it.
+    """
+    g = t.grad
+    if g is None or type(g._vc) is not _GradCounter:
+        return None
+    c = g._vc
+    return c.passes, c.last_pass, c[0] != c.version
+
+
 # --------------------------------------------------------------------------- graph nodes
 
 
@@ -148,10 +301,11 @@ class Node:
 
     Public introspection (what ``microtensor.viz`` reads): :meth:`name`,
     :attr:`function`, :attr:`next_functions`, :attr:`saved_shapes`,
-    :attr:`output_shape`, :attr:`output_dtype`.
+    :attr:`output_shape`, :attr:`output_dtype`, :attr:`grad_summary`,
+    :attr:`output_grad`, :attr:`backward_pass`.
     """
 
-    __slots__ = ("_fn", "_next", "_saved", "_versions", "_shape", "_dtype",
+    __slots__ = ("_fn", "_next", "_saved", "_versions", "_shape", "_dtype", "_grad", "_pass",
                  "__dict__", "__weakref__")
 
     # Rarely used fields live on the class and are shadowed per instance when set.
@@ -210,6 +364,30 @@ class Node:
     @property
     def output_dtype(self) -> np.dtype:
         return self._dtype
+
+    @property
+    def grad_summary(self) -> GradSummary | None:
+        """Statistics of the gradient this node's output received in the latest backward
+        through it, or ``None`` before any (or with recording switched off)."""
+        g = getattr(self, "_grad", None)
+        if g is None or type(g) is GradSummary:
+            return g
+        return summarize_grad(g, exact=True)
+
+    @property
+    def output_grad(self) -> np.ndarray | None:
+        """The gradient itself (read-only) when it was small enough to keep, else ``None``."""
+        g = getattr(self, "_grad", None)
+        if g is None or type(g) is GradSummary:
+            return None
+        g = g.view()
+        g.flags.writeable = False
+        return g
+
+    @property
+    def backward_pass(self) -> int | None:
+        """Serial number of the latest backward pass started from this node's output."""
+        return getattr(self, "_pass", None)
 
     def register_hook(self, fn: Callable) -> _RemovableHandle:
         """Call ``fn(grad)`` with this node's output gradient (a Tensor) before its backward;
@@ -338,6 +516,9 @@ class Function:
         ctx._shape = out.shape
         ctx._dtype = out.dtype
         ctx._versions = _saved_versions(ctx._saved, args, arrays, t) if ctx._saved else None
+        if forward_observers:  # e.g. microtensor.viz.detect_anomaly(); empty: no cost
+            for obs in forward_observers:
+                obs(ctx, out)
         return t
 
 
@@ -403,9 +584,10 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=tuple(axes), keepdims=True).reshape(shape)
 
 
-# Called as observer(node, grad_array) once a node's output gradient is complete; the
-# visualisation layer registers one to record gradient statistics. Empty: no cost.
+# Called as observer(node, grad_array) once a node's output gradient is complete, and as
+# observer(node, output_array) when Function.apply records a node. Empty: no cost.
 grad_observers: list[Callable[[Node, np.ndarray], None]] = []
+forward_observers: list[Callable[[Node, np.ndarray], None]] = []
 
 
 def _toposort(roots: list[Node]) -> list[Node]:
@@ -435,6 +617,12 @@ def _toposort(roots: list[Node]) -> list[Node]:
     return order
 
 
+def backward_order(output: Tensor | Node) -> list[Node]:
+    """The nodes behind ``output`` in the order ``backward()`` runs them (output first)."""
+    node = output.grad_fn if isinstance(output, Tensor) else output
+    return [] if node is None else _toposort([node])
+
+
 def run_backward(
     roots: list[Tensor],
     root_grads: list[np.ndarray],
@@ -449,17 +637,21 @@ def run_backward(
     capture = None if inputs is None else _Capture(inputs)
     grads: dict[Node, np.ndarray] = {}
     owned: set[Node] = set()  # nodes whose gradient buffer the engine allocated itself
+    serial = next(_pass_serial)
+    touched: list[_GradCounter] = []  # leaf .grad counters this pass wrote
+    record, keep_max = grad_recording.enabled, grad_recording.keep_max
     start = []
     for r, g in zip(roots, root_grads):
         fn = r.grad_fn
         if fn is None:
-            _to_leaf(r, g, True, capture)
+            _to_leaf(r, g, True, capture, serial, touched)
         elif fn in grads:
             grads[fn] = grads[fn] + g
             owned.add(fn)
         else:
             grads[fn] = g
             start.append(fn)
+            fn._pass = serial
 
     for node in _toposort(start):
         g = grads.pop(node, None)
@@ -467,6 +659,8 @@ def run_backward(
             continue
         if node._hooks is not None or node._retain is not None or capture or grad_observers:
             g = _observe(node, g, capture)
+        if record:  # for microtensor.viz: keep a small gradient, summarize a large one
+            node._grad = g if g.size <= keep_max else summarize_grad(g)
         if node._saved is None:
             raise RuntimeError(_freed_message(node))
         if node._versions is not None:
@@ -510,11 +704,13 @@ def run_backward(
                 shared = not fresh and (
                     ig is g or ig.base is not None or sum(r is ig for r in result) > 1
                 )
-                _to_leaf(edge, ig, shared, capture)
+                _to_leaf(edge, ig, shared, capture, serial, touched)
         if not retain_graph and node._saved:
             node._saved = None
             node._versions = None
 
+    for c in touched:  # what the engine wrote is not "modified by someone else"
+        c.version = c[0]
     return None if capture is None else capture.result()
 
 
@@ -584,7 +780,8 @@ def _store_retained(t: Tensor, g: np.ndarray) -> None:
         t.grad = Tensor._make(t.grad.data + g, False, None)
 
 
-def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None) -> None:
+def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
+             serial: int, touched: list) -> None:
     if t._hooks:
         g = _run_hooks(t._hooks, g)
     if capture is not None:
@@ -593,13 +790,19 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None) -
         return
     if t.grad is None:
         t.grad = Tensor._make(g.copy() if shared else g, False, None)
+        t.grad._vc = _counter(serial, touched)
     else:
         buf = t.grad.data
+        vc = t.grad._vc
         if buf.flags.writeable and buf.shape == g.shape and buf.dtype == g.dtype:
+            if type(vc) is _GradCounter and vc.last_pass != serial:
+                vc.new_pass(serial, touched)  # counts the backward passes summed into .grad
             np.add(buf, g, out=buf)
-            t.grad._vc[0] += 1
+            vc[0] += 1
         else:
             t.grad = Tensor._make(buf + g, False, None)
+            if type(vc) is _GradCounter:  # a new array, the same running count
+                t.grad._vc = _counter(serial, touched, vc.passes_after(serial))
 
 
 def _check_versions(node: Node) -> None:
