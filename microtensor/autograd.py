@@ -24,17 +24,16 @@ Reading guide, in the order things happen:
 
 from __future__ import annotations
 
-import functools
 import itertools
-import math
-import threading
 import weakref
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from .errors import ShapeError
+from .grad_mode import _mode, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradstats import GradSummary, summarize_grad
 from .tensor import Tensor
 
 __all__ = [
@@ -53,102 +52,6 @@ __all__ = [
     "summarize_grad",
     "unbroadcast",
 ]
-
-
-# --------------------------------------------------------------------------- grad mode
-
-
-class _GradMode(threading.local):
-    # A thread-local flag: no_grad in one thread must not switch off recording in another.
-    enabled = True
-
-
-_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default)."""
-    return _mode.enabled
-
-
-class _GradModeContext:
-    """Base of the grad-mode switches: a context manager that also decorates functions."""
-
-    _value: bool = True
-
-    def __init__(self) -> None:
-        self._prev: list[bool] = []
-
-    def __enter__(self) -> None:
-        self._prev.append(_mode.enabled)
-        _mode.enabled = self._value
-
-    def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._prev.pop()
-
-    def _fresh(self) -> _GradModeContext:
-        return type(self)()
-
-    def __call__(self, fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with self._fresh():
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(_GradModeContext):
-    """Switch off graph recording: ``with no_grad(): ...`` or ``@no_grad()`` (or bare ``@no_grad``).
-
-    Ops inside produce tensors with ``requires_grad=False``; this is how
-    optimizers update parameters in place.
-    """
-
-    _value = False
-
-    def __new__(cls, orig_func: Callable | None = None):
-        self = super().__new__(cls)
-        if orig_func is not None:  # used as a bare decorator: @no_grad
-            self.__init__()
-            return self(orig_func)
-        return self
-
-    def __init__(self, orig_func: Callable | None = None) -> None:
-        super().__init__()
-
-
-class enable_grad(no_grad):
-    """Switch graph recording back on inside a ``no_grad`` block (context manager or decorator)."""
-
-    _value = True
-
-
-class set_grad_enabled(_GradModeContext):
-    """``set_grad_enabled(False)`` switches recording off at once (a plain call works too);
-    as a context manager or decorator it restores the previous mode on exit."""
-
-    def __init__(self, mode: bool) -> None:
-        super().__init__()
-        self._value = bool(mode)
-        self._prev.append(_mode.enabled)
-        _mode.enabled = self._value
-
-    def __enter__(self) -> None:
-        pass  # the switch already happened in __init__, as in PyTorch
-
-    def _fresh(self) -> _GradModeContext:
-        return _SetGradScope(self._value)
-
-    def __call__(self, fn: Callable) -> Callable:
-        _mode.enabled = self._prev.pop()  # decorating must not change the mode now
-        return super().__call__(fn)
-
-
-class _SetGradScope(_GradModeContext):
-    def __init__(self, value: bool) -> None:
-        super().__init__()
-        self._value = value
 
 
 # --------------------------------------------------------------------------- gradient recording
@@ -173,76 +76,6 @@ grad_recording = _GradRecording()
 
 # Each backward pass gets a serial number, so a leaf's ``.grad`` can tell how many passes it sums.
 _pass_serial = itertools.count(1)
-
-
-class GradSummary(NamedTuple):
-    """Statistics of one gradient array (what :attr:`Node.grad_summary` returns).
-
-    ``max_abs`` is ``None`` for a large gradient summarized during backward (it
-    would cost another pass). ``nonfinite`` counts NaN and ±Inf elements.
-    """
-
-    norm: float
-    mean_abs: float
-    max_abs: float | None
-    nonfinite: int
-    size: int
-
-    @property
-    def finite(self) -> bool:
-        return self.nonfinite == 0
-
-
-class _Scratch(threading.local):
-    # Per-thread buffers for summarize_grad: |g| chunk by chunk, and ones to sum it with BLAS.
-    def __init__(self) -> None:
-        self.buffers: dict[np.dtype, tuple[np.ndarray, np.ndarray]] = {}
-
-
-_scratch = _Scratch()
-_CHUNK = 1 << 18  # 1 MiB of float32: stays in a core's L2 cache
-
-
-def summarize_grad(g: np.ndarray, exact: bool = False) -> GradSummary:
-    """L2 norm, mean |g|, max |g| and non-finite count of a gradient.
-
-    ``exact=True`` computes in float64 (for small arrays, when drawing); the
-    default is the engine's fast path for large ones: a BLAS dot gives the
-    norm and tells whether everything is finite, and |g| is summed chunk by
-    chunk in a small buffer, so no temporary as large as ``g`` is made.
-    """
-    n = g.size
-    if n == 0:
-        return GradSummary(0.0, 0.0, 0.0, 0, 0)
-    if exact:
-        a = np.abs(g.astype(np.float64)).ravel()
-        bad = int(n - np.count_nonzero(np.isfinite(a)))
-        return GradSummary(math.sqrt(float(np.dot(a, a))), float(a.mean()), float(a.max()), bad, n)
-    # A broadcast view (what the backward of sum or mean returns) repeats its elements:
-    # summarize the distinct ones and scale.
-    core = g[tuple(slice(0, 1) if s == 0 else slice(None) for s in g.strides)] \
-        if 0 in g.strides else g
-    reps = n // core.size
-    f = core.ravel(order="K")  # a view unless g is not contiguous
-    with np.errstate(over="ignore", invalid="ignore"):
-        sq = float(np.dot(f, f)) * reps
-    bad = 0
-    if not math.isfinite(sq):
-        bad = int(f.size - np.count_nonzero(np.isfinite(f))) * reps
-        if not bad:  # finite but the float32 sum of squares overflowed: redo it in float64
-            f64 = f.astype(np.float64)
-            sq = float(np.dot(f64, f64)) * reps
-    scratch = _scratch.buffers.get(f.dtype)
-    if scratch is None:
-        scratch = _scratch.buffers[f.dtype] = (np.empty(_CHUNK, f.dtype), np.ones(_CHUNK, f.dtype))
-    buf, ones = scratch
-    total = 0.0
-    for i in range(0, f.size, _CHUNK):  # sum |g| with BLAS, one cache-sized chunk at a time
-        part = f[i:i + _CHUNK]
-        m = part.size
-        np.abs(part, out=buf[:m])
-        total += float(np.dot(buf[:m], ones[:m]))
-    return GradSummary(math.sqrt(sq), total * reps / n, None, bad, n)
 
 
 class _GradCounter(list):
@@ -308,7 +141,8 @@ class Node:
     __slots__ = ("_fn", "_next", "_saved", "_versions", "_shape", "_dtype", "_grad", "_pass",
                  "__dict__", "__weakref__")
 
-    # Rarely used fields live on the class and are shadowed per instance when set.
+    # Rarely used fields live on the class and are shadowed per instance when set; the
+    # engine looks at them only once some node anywhere has had one set (_node_extras).
     _hooks: list | None = None
     _retain: weakref.ref | None = None
 
@@ -394,6 +228,7 @@ class Node:
         a returned Tensor replaces the gradient."""
         if self._hooks is None:
             self._hooks = []
+            _node_extras[0] = True
         self._hooks.append(fn)
         return _RemovableHandle(self._hooks, fn)
 
@@ -431,6 +266,17 @@ class _RemovableHandle:
     def remove(self) -> None:
         if self._fn in self._hooks:
             self._hooks.remove(self._fn)
+
+
+# Set once any node gets a hook or a retained gradient, so that backward can skip looking
+# for them on every node until then.
+_node_extras = [False]
+
+
+def retain_output_grad(node: Node, tensor: Tensor) -> None:
+    """Make backward store ``node``'s output gradient in ``tensor.grad`` (``retain_grad``)."""
+    node._retain = weakref.ref(tensor)
+    _node_extras[0] = True
 
 
 def _freed_message(node: Node) -> str:
@@ -486,21 +332,30 @@ class Function:
     @classmethod
     def apply(cls, *args: Any) -> Tensor:
         """Run ``forward`` on the arguments' arrays and record a node when a gradient is needed."""
-        record = False
-        arrays = []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a.data)
-                if a._rg:
-                    record = True
-            else:
-                arrays.append(a)
         ctx = Node()
         ctx._saved = ()
-        record = record and _mode.enabled
-        # Where each input's gradient goes: the node that made it, the leaf itself, or nowhere.
-        ctx._next = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a._rg else None
-                           for a in args]) if record else (None,) * len(args)
+        arrays = []
+        record = False
+        if _mode.enabled:
+            # Where each input's gradient goes: the node that made it, the leaf itself, or
+            # nowhere (None).
+            nxt = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a.data)
+                    if a._rg:
+                        record = True
+                        fn = a.grad_fn
+                        nxt.append(a if fn is None else fn)
+                        continue
+                else:
+                    arrays.append(a)
+                nxt.append(None)
+            ctx._next = nxt
+        else:
+            for a in args:
+                arrays.append(a.data if isinstance(a, Tensor) else a)
+            ctx._next = [None] * len(args)
         try:
             out = cls.forward(ctx, *arrays)
         except ValueError as e:
@@ -510,8 +365,8 @@ class Function:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         if not record:
-            return Tensor._make(out, False, None)
-        t = Tensor._make(out, True, ctx)
+            return _new_tensor(out, False, None)
+        t = _new_tensor(out, True, ctx)
         ctx._fn = cls
         ctx._shape = out.shape
         ctx._dtype = out.dtype
@@ -522,24 +377,27 @@ class Function:
         return t
 
 
-def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> tuple | None:
+def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> list | None:
     """Pair every saved array that belongs to a tensor with that tensor's version now.
 
     Arrays the forward computed itself are private to the node and need no check.
     Each entry is (version counter, version at save time, input index or -1 for the output).
     """
     checks = []
+    od = out.data
     for s in saved:
-        if s is out.data:
+        if s is od:
             checks.append((out._vc, 0, -1))
             continue
-        for i, arr in enumerate(arrays):
+        i = 0
+        for arr in arrays:
             if s is arr:
                 a = args[i]
                 if isinstance(a, Tensor):
                     checks.append((a._vc, a._vc[0], i))
                 break
-    return tuple(checks) if checks else None
+            i += 1
+    return checks or None
 
 
 def _broadcast_error(cls: type, arrays: list) -> ShapeError:
@@ -653,18 +511,23 @@ def run_backward(
             start.append(fn)
             fn._pass = serial
 
+    extras = _node_extras[0] or capture is not None or bool(grad_observers)
+    pop, get = grads.pop, grads.get
     for node in _toposort(start):
-        g = grads.pop(node, None)
+        g = pop(node, None)
         if g is None:  # every path into this node carried no gradient
             continue
-        if node._hooks is not None or node._retain is not None or capture or grad_observers:
+        if extras:
             g = _observe(node, g, capture)
         if record:  # for microtensor.viz: keep a small gradient, summarize a large one
             node._grad = g if g.size <= keep_max else summarize_grad(g)
         if node._saved is None:
             raise RuntimeError(_freed_message(node))
-        if node._versions is not None:
-            _check_versions(node)
+        versions = node._versions
+        if versions is not None:
+            for counter, expected, index in versions:
+                if counter[0] != expected:
+                    raise RuntimeError(_version_message(node, counter[0], expected, index))
 
         result = node._fn.backward(node, g)
         if type(result) is not tuple:
@@ -672,17 +535,18 @@ def run_backward(
         nxt = node._next
         if len(result) < len(nxt):
             _check_arity(node, result)
-        for i, (edge, ig) in enumerate(zip(nxt, result)):
+        for edge, ig in zip(nxt, result):
             if edge is None or ig is None:
                 continue
             if type(ig) is not np.ndarray:
                 ig = np.asarray(ig)
             if type(edge) is Node:
                 if ig.shape != edge._shape:
-                    ig = _reduce_to(ig, edge._shape, node, i)
-                if ig.dtype is not edge._dtype and ig.dtype != edge._dtype:
-                    ig = ig.astype(edge._dtype)
-                prev = grads.get(edge)
+                    ig = _reduce_to(ig, edge._shape, node, _position(nxt, edge))
+                dt = edge._dtype
+                if ig.dtype is not dt and ig.dtype != dt:
+                    ig = ig.astype(dt)
+                prev = get(edge)
                 if prev is None:
                     grads[edge] = ig
                 elif edge in owned:
@@ -694,7 +558,7 @@ def run_backward(
                 data = edge.data
                 fresh = False
                 if ig.shape != data.shape:
-                    ig = _reduce_to(ig, data.shape, node, i)
+                    ig = _reduce_to(ig, data.shape, node, _position(nxt, edge))
                     fresh = True
                 if ig.dtype is not data.dtype and ig.dtype != data.dtype:
                     ig = ig.astype(data.dtype)
@@ -756,6 +620,11 @@ def _reduce_to(ig: np.ndarray, shape: tuple, node: Node, i: int) -> np.ndarray:
         ) from None
 
 
+def _position(edges: list, edge: Any) -> int:
+    # By identity: list.index would compare tensors with ==, which is elementwise.
+    return next(i for i, e in enumerate(edges) if e is edge)
+
+
 def _check_arity(node: Node, result: tuple) -> None:
     nxt = node._next
     if any(e is not None for e in nxt[len(result):]):
@@ -794,8 +663,10 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
     else:
         buf = t.grad.data
         vc = t.grad._vc
-        if buf.flags.writeable and buf.shape == g.shape and buf.dtype == g.dtype:
-            if type(vc) is _GradCounter and vc.last_pass != serial:
+        engine_made = type(vc) is _GradCounter  # then its array is writable and ours to add to
+        if (buf.shape == g.shape and buf.dtype == g.dtype
+                and (engine_made or buf.flags.writeable)):
+            if engine_made and vc.last_pass != serial:
                 vc.new_pass(serial, touched)  # counts the backward passes summed into .grad
             np.add(buf, g, out=buf)
             vc[0] += 1
@@ -805,16 +676,14 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
                 t.grad._vc = _counter(serial, touched, vc.passes_after(serial))
 
 
-def _check_versions(node: Node) -> None:
-    for counter, expected, index in node._versions:
-        if counter[0] != expected:
-            what = "its output" if index < 0 else f"its input {index}"
-            raise RuntimeError(
-                f"backward: {node.name()} needs {what}, which was modified by an in-place "
-                f"operation after the forward pass (it is at version {counter[0]}, the graph "
-                f"recorded version {expected}); use an out-of-place op (x = x + y instead "
-                "of x += y) or .clone() the tensor first"
-            )
+def _version_message(node: Node, now: int, expected: int, index: int) -> str:
+    what = "its output" if index < 0 else f"its input {index}"
+    return (
+        f"backward: {node.name()} needs {what}, which was modified by an in-place "
+        f"operation after the forward pass (it is at version {now}, the graph "
+        f"recorded version {expected}); use an out-of-place op (x = x + y instead "
+        "of x += y) or .clone() the tensor first"
+    )
 
 
 # --------------------------------------------------------------------------- public API
@@ -907,3 +776,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         else:
             result.append(Tensor._make(g, False, None))
     return tuple(result)
+
+
+# Bound once: Function.apply calls it for every op.
+_new_tensor = Tensor._make

@@ -9,7 +9,6 @@ on ``x * y`` lands on ``Mul``.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -97,7 +96,7 @@ class Tensor:
         if not self._rg:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         if self.grad_fn is not None:
-            self.grad_fn._retain = weakref.ref(self)
+            _autograd.retain_output_grad(self.grad_fn, self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
@@ -472,37 +471,37 @@ class Tensor:
         return _ew.Neg.apply(self)
 
     def exp(self) -> Tensor:
-        return _ew.exp(self)
+        return _ew.Exp.apply(self)
 
     def log(self) -> Tensor:
-        return _ew.log(self)
+        return _ew.Log.apply(self)
 
     def sqrt(self) -> Tensor:
-        return _ew.sqrt(self)
+        return _ew.Sqrt.apply(self)
 
     def abs(self) -> Tensor:
         return _ew.Abs.apply(self)
 
     def sin(self) -> Tensor:
-        return _ew.sin(self)
+        return _ew.Sin.apply(self)
 
     def cos(self) -> Tensor:
-        return _ew.cos(self)
+        return _ew.Cos.apply(self)
 
     def tanh(self) -> Tensor:
-        return _ew.tanh(self)
+        return _ew.Tanh.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return _ew.sigmoid(self)
+        return _ew.Sigmoid.apply(self)
 
     def relu(self) -> Tensor:
-        return _ew.relu(self)
+        return _ew.Relu.apply(self)
 
     def square(self) -> Tensor:
-        return _ew.square(self)
+        return _ew.Square.apply(self)
 
     def reciprocal(self) -> Tensor:
-        return _ew.reciprocal(self)
+        return _ew.Reciprocal.apply(self)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return _ew.clamp(self, min, max)
@@ -549,7 +548,7 @@ class Tensor:
         return _ew.isfinite(self)
 
     def sign(self) -> Tensor:
-        return _ew.sign(self)
+        return _ew.Sign.apply(self)
 
     # ------------------------------------------------------------------ reductions
 

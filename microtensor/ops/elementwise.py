@@ -536,6 +536,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
 
 
 def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
+    if isinstance(other, Tensor) and isinstance(input, Tensor):  # the common case, first
+        return Mul.apply(input, other)
     if _is_number(other):
         return MulScalar.apply(input, other)
     if _is_number(input):
@@ -546,6 +548,8 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
     """True division; ``rounding_mode="floor"``/``"trunc"`` rounds (no gradient flows then)."""
     if rounding_mode is None:
+        if isinstance(other, Tensor):
+            return Div.apply(input, other)
         if _is_number(other):
             return DivScalar.apply(input, other)
         return Div.apply(input, other)
