@@ -13,7 +13,7 @@ TORCH_VERSION := 2.13.0
 
 help:
 	@echo "make venv         create .venv and install microtensor with [dev,plot] (editable)"
-	@echo "make system-deps  install Graphviz's 'dot' if missing and the machine allows it"
+	@echo "make system-deps  install Graphviz's 'dot' and Chromium (browser test) if missing and the machine allows it"
 	@echo "make lint         ruff check the sources"
 	@echo "make test         lint, then run the test suite"
 	@echo "make demo         run 'microtensor demo'"
@@ -28,8 +28,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev,plot]'
 	@touch $@
 
+# Graphviz's `dot` renders the graph drawings; Debian's `chromium` runs the report's browser
+# test (tests/test_report_browser.py). Each is installed only if its command is missing, and
+# only where apt-get and root (or passwordless sudo) are available; otherwise one line says why.
 system-deps:
-	@bash tools/install-system-deps.sh graphviz:dot
+	@bash tools/install-system-deps.sh graphviz:dot chromium:chromium
+	@command -v chromium >/dev/null 2>&1 || echo "microtensor: without chromium, \
+	tests/test_report_browser.py is skipped (the report itself does not need it)."
 
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_DIRS)
@@ -41,10 +46,15 @@ test: venv system-deps
 demo: venv system-deps
 	$(VENV)/bin/microtensor demo
 
+# The peers MyGrad and HIPS autograd come from the `bench` extra; PyTorch's CPU build is
+# installed on its own (never the CUDA one). A peer that can't be installed is a skipped row.
+# Options go through BENCH_ARGS, e.g. `make bench BENCH_ARGS="--only mlp_step --threads 2"`.
 bench: venv
+	@$(PY) -c "import mygrad, autograd" 2>/dev/null || $(PY) -m pip install -q -e '.[bench]' \
+		|| echo "microtensor: could not install the bench extra (mygrad, autograd); their rows are skipped."
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==$(TORCH_VERSION) \
 		|| echo "microtensor: could not install torch==$(TORCH_VERSION); benchmarking without the PyTorch comparison."
-	$(PY) benchmarks/ops.py
+	$(PY) benchmarks/ops.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .ruff_cache

@@ -1,82 +1,179 @@
-"""The ``microtensor`` command.
+"""The ``microtensor`` command (also ``python -m microtensor``).
 
-``microtensor demo`` is the first thing a new user runs (``make demo``). Until
-the training experiments and the HTML gradient report land, it walks through
-the engine on the terminal: a scalar graph whose gradients can be checked by
-hand, the chain rule on a tiny network, and a finite-difference proof of the
-gradients it just printed.
+``microtensor demo`` is the first thing a new user runs (``make demo``). It trains the
+lecture's experiments on the bundled digits — a deep sigmoid net whose gradients vanish
+and its cures (tanh + Xavier, ReLU + He, BatchNorm), zero initialisation, SGD vs momentum
+vs Adam, full-batch vs mini-batch vs single-sample gradient descent — under a gradient
+monitor, prints what it found, and writes a self-contained HTML report with the pictures.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import glob
+import math
+import os
 import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
-import numpy as np
-
-
-def _scalar_example() -> None:
-    import microtensor as mt
-
-    print("1. A scalar graph you can check by hand")
-    a = mt.tensor(2.0, requires_grad=True)
-    b = mt.tensor(-3.0, requires_grad=True)
-    c = mt.tensor(10.0, requires_grad=True)
-    e = a * b
-    d = e + c
-    f = mt.tensor(-2.0, requires_grad=True)
-    loss = d * f
-    loss.backward()
-    print("   e = a*b, d = e + c, L = d*f   with a=2, b=-3, c=10, f=-2")
-    print(f"   L = {loss.item():g}")
-    print(f"   dL/da = f*b = {a.grad.item():g}   dL/db = f*a = {b.grad.item():g}   "
-          f"dL/dc = f = {c.grad.item():g}   dL/df = d = {f.grad.item():g}")
-    print()
+DEFAULT_OUT = "microtensor-demo"
 
 
-def _network_example(seed: int) -> None:
-    import microtensor as mt
-    import microtensor.nn.functional as F
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
 
-    print("2. One step of a small network: gradients flow back through every layer")
-    mt.manual_seed(seed)
-    x = mt.randn(32, 8)
-    y = mt.randint(0, 3, (32,))
-    w1 = (mt.randn(16, 8) * 0.5).requires_grad_()
-    w2 = (mt.randn(3, 16) * 0.5).requires_grad_()
-    h = F.linear(x, w1).tanh()
-    loss = F.cross_entropy(F.linear(h, w2), y)
-    loss.backward()
-    print(f"   cross-entropy loss = {loss.item():.4f}  (ln 3 = {np.log(3):.4f} for a guess)")
-    for name, p in (("w1 (first layer)", w1), ("w2 (last layer)", w2)):
-        g = p.grad.numpy()
-        print(f"   |grad {name}| = {np.linalg.norm(g):.3e}   mean |g| = {np.abs(g).mean():.3e}")
-    print()
 
-    print("3. Finite differences agree with backward (gradcheck, float64)")
+def _ratio(x: float) -> str:
+    if x is None or not math.isfinite(x):
+        return "—"
+    return f"{x:.2g}" if 1e-2 <= x < 1e3 else f"{x:.1e}"
 
-    def f(w1_, w2_):
-        return F.cross_entropy(F.linear(F.linear(x.double(), w1_).tanh(), w2_), y)
 
-    ok = mt.gradcheck(f, (w1.detach().double().requires_grad_(),
-                          w2.detach().double().requires_grad_()))
-    print(f"   gradcheck(cross_entropy ∘ linear ∘ tanh ∘ linear) passed: {ok}")
-    print()
+def summary_table(results) -> str:  # noqa: ANN001 - a report.Results
+    """The terminal table: per run, test accuracy, first/last gradient ratio, diagnosis."""
+    from .report.experiments import GROUPS
+
+    head = ("run", "test acc", "‖∇W first‖/‖∇W last‖ start → end", "diagnosis")
+    rows = []
+    for group, title in GROUPS.items():
+        runs = results.group(group)
+        if not runs:
+            continue
+        rows.append((title, None, None, None))
+        for r in runs:
+            rows.append((f"  {r.title}", f"{100 * r.test_accuracy:5.1f}%",
+                         f"{_ratio(r.ratio_start):>8} → {_ratio(r.ratio_end):<8}",
+                         r.diagnosis))
+    w0 = max(len(head[0]), *(len(r[0]) for r in rows if r[1] is not None))
+    w1 = len(head[1])
+    w2 = len(head[2])
+    lines = [f"{head[0]:<{w0}}  {head[1]:>{w1}}  {head[2]:<{w2}}  {head[3]}",
+             "-" * (w0 + w1 + w2 + 6 + len(head[3]) + 20)]
+    for name, acc, ratio, diag in rows:
+        if acc is None:
+            lines.append(name)
+        else:
+            lines.append(f"{name:<{w0}}  {acc:>{w1}}  {ratio:^{w2}}  {diag}")
+    return "\n".join(lines)
+
+
+def _openblas() -> tuple | None:
+    """(get, set) of the OpenBLAS thread count bundled with NumPy's wheel, or None."""
+    import numpy as np
+
+    base = os.path.dirname(os.path.dirname(np.__file__))
+    for path in sorted(glob.glob(os.path.join(base, "numpy.libs", "*openblas*"))
+                       + glob.glob(os.path.join(os.path.dirname(np.__file__), ".dylibs",
+                                                "*openblas*"))):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for get, set_ in (("scipy_openblas_get_num_threads64_",
+                           "scipy_openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
+                          ("openblas_get_num_threads", "openblas_set_num_threads")):
+            if hasattr(lib, get) and hasattr(lib, set_):
+                return getattr(lib, get), getattr(lib, set_)
+    return None
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Run NumPy's matrix products on one thread for a while (best effort).
+
+    The demo's matrices are small: a second BLAS thread gains little, and on a busy
+    two-core machine the threads wait for each other and a run takes ten times longer.
+    Uses threadpoolctl when installed, else NumPy's bundled OpenBLAS directly; does
+    nothing where neither is found (the environment variable OPENBLAS_NUM_THREADS=1 does
+    the same, if set before NumPy is imported).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        threadpool_limits = None
+    if threadpool_limits is not None:
+        with threadpool_limits(limits=1, user_api="blas"):
+            yield
+        return
+    blas = _openblas()
+    if blas is None:
+        yield
+        return
+    get, set_ = blas
+    before = int(get())
+    set_(1)
+    try:
+        yield
+    finally:
+        set_(before)
 
 
 def demo(args: argparse.Namespace) -> int:
-    print("microtensor demo — the autograd engine at work\n")
-    _scalar_example()
-    _network_example(args.seed)
-    print("Next: `make test` runs the finite-difference check of every op.")
+    from .report import Config, run_experiments, write_report
+
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        print(f"microtensor demo: --out {str(out)!r} exists and is not a directory",
+              file=sys.stderr)
+        return 2
+    config = Config(quick=args.quick, epochs=args.epochs, seed=args.seed)
+    budget = "quick run, " if config.quick else ""
+    print(f"microtensor demo: training the lecture's experiments on the bundled digits "
+          f"({budget}{config.n_epochs} epochs, seed {config.seed})", file=sys.stderr,
+          flush=True)
+    start = time.perf_counter()
+    try:
+        with single_threaded_blas():
+            results = run_experiments(config, log=lambda line: print(line, file=sys.stderr,
+                                                                       flush=True))
+    except KeyboardInterrupt:
+        print("\nmicrotensor demo: interrupted; no report written.", file=sys.stderr)
+        return 130
+    print()
+    print(summary_table(results))
+    print()
+    try:
+        path = write_report(results, out)
+    except OSError as e:
+        print(f"microtensor demo: {e}", file=sys.stderr)
+        return 1
+    print(f"Trained {len(results.runs)} runs and drew the report in "
+          f"{time.perf_counter() - start:.0f} s. Open it in a browser:")
+    print(f"Report: {path.resolve()}")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="microtensor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="microtensor", description="microtensor: a reverse-mode autograd engine on NumPy.")
     sub = parser.add_subparsers(dest="command", required=True)
-    d = sub.add_parser("demo", help="walk through the engine on a few examples")
-    d.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    d = sub.add_parser(
+        "demo", help="train the lecture's experiments and write a gradient-health report",
+        description="Train the lecture's experiments on the bundled digits under a gradient "
+                    "monitor (a deep sigmoid net whose gradients vanish and its cures, zero "
+                    "initialisation, SGD vs momentum vs Adam, full-batch vs mini-batch vs "
+                    "single-sample gradient descent), print what the monitor found, and write "
+                    "a self-contained HTML report: DIR/index.html.")
+    d.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                   help=f"where to write index.html and results.json (default {DEFAULT_OUT})")
+    d.add_argument("--quick", action="store_true",
+                   help="the small budget: 5 epochs per run (about 10 s)")
+    d.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
+                   help="epochs per run (default 20, 5 with --quick); the batch-size runs "
+                        "make 30·N updates each")
+    d.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="the seed every run starts from (default 0)")
     d.set_defaults(func=demo)
     args = parser.parse_args(argv)
     return args.func(args)
