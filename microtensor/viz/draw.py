@@ -239,7 +239,8 @@ def emit(d: Drawing, scale: Scale, *, rankdir: str, legend: bool, wrap: int | No
     dg = graphviz.Digraph("microtensor")
     dg.attr(rankdir=rankdir, fontname=FONT, nodesep="0.12", ranksep="0.25",
             labelloc="b", labeljust="l")
-    dg.attr("node", fontname=FONT, fontsize="10", margin="0.06,0.03", height="0.3")
+    # A wide margin: a browser's font can run wider than the metrics dot laid the label out with.
+    dg.attr("node", fontname=FONT, fontsize="10", margin="0.12,0.05", height="0.3")
     dg.attr("edge", arrowsize="0.5", fontname=FONT)
     if legend:
         dg.attr(label=legend_label(scale, d.notes, title,
