@@ -1,0 +1,159 @@
+"""mlp_step: one SGD training step of a 784-256-256-10 ReLU MLP, batch 128, float32.
+
+Forward, softmax cross-entropy (mean over the batch), backward, ``w ← w - lr·g``. The
+weights are PyTorch's default init drawn from NumPy; the input is standard normal and
+the labels uniform over the 10 classes. Size ``"memory"`` is the same step at batch 1024
+(the peak-memory workload).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .common import (
+    LR,
+    Bench,
+    grads_of,
+    linear_params,
+    load_params,
+    normal,
+    require,
+    rng,
+    torchlike,
+)
+
+SIZES: dict[str, dict[str, Any]] = {
+    "full": {"batch": 128, "dims": (784, 256, 256, 10)},
+    "memory": {"batch": 1024, "dims": (784, 256, 256, 10)},
+    "tiny": {"batch": 16, "dims": (20, 32, 32, 10)},
+}
+
+
+def inputs(cfg: dict[str, Any]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    gen = rng()
+    params = linear_params(gen, cfg["dims"])
+    x = normal(gen, (cfg["batch"], cfg["dims"][0]))
+    y = gen.integers(0, cfg["dims"][-1], cfg["batch"])
+    return params, x, y
+
+
+def build_numpy(cfg: dict[str, Any]) -> Bench:
+    """The floor: the same math in NumPy, backward by hand, no graph."""
+    params, x, y = inputs(cfg)
+    w1, b1, w2, b2, w3, b3 = params
+    n = len(y)
+    rows = np.arange(n)
+    last: dict[str, Any] = {}
+
+    def step() -> None:
+        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
+        a1 = np.maximum(x @ w1.T + b1, 0)  # relu'(h) = (relu(h) > 0): keep the outputs only
+        a2 = np.maximum(a1 @ w2.T + b2, 0)
+        z = a2 @ w3.T + b3
+        # softmax cross-entropy: loss = mean(logsumexp(z) - z[y]); dL/dz = (softmax(z) - onehot)/n
+        z_max = z.max(axis=1, keepdims=True)
+        e = np.exp(z - z_max)
+        s = e.sum(axis=1, keepdims=True)
+        loss = (np.log(s[:, 0]) + z_max[:, 0] - z[rows, y]).mean()
+        dz = e / (s * n)
+        dz[rows, y] -= 1 / n
+        dw3, db3 = dz.T @ a2, dz.sum(axis=0)
+        dh2 = (dz @ w3) * (a2 > 0)
+        dw2, db2 = dh2.T @ a1, dh2.sum(axis=0)
+        dh1 = (dh2 @ w2) * (a1 > 0)
+        dw1, db1 = dh1.T @ x, dh1.sum(axis=0)
+        grads = [dw1, db1, dw2, db2, dw3, db3]
+        for p, g in zip(params, grads):
+            p -= LR * g
+        last["loss"], last["grads"] = loss, grads
+
+    return Bench(step, lambda: (float(last["loss"]), last["grads"]))
+
+
+def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
+    """microtensor and PyTorch: the same user code (nn.Linear, F.cross_entropy, optim.SGD)."""
+    lib, nn, F, optim = torchlike(impl)
+    arrays, x0, y0 = inputs(cfg)
+    d = cfg["dims"]
+    model = nn.Sequential(nn.Linear(d[0], d[1]), nn.ReLU(), nn.Linear(d[1], d[2]), nn.ReLU(),
+                          nn.Linear(d[2], d[3]))
+    params = list(model.parameters())
+    load_params(lib, params, arrays)
+    opt = optim.SGD(params, lr=LR)
+    x, y = lib.from_numpy(x0), lib.from_numpy(y0)
+    last: dict[str, Any] = {}
+
+    def step() -> None:
+        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        last["loss"] = loss
+
+    return Bench(step, lambda: (last["loss"].item(), grads_of(params)))
+
+
+def build_microtensor(cfg: dict[str, Any]) -> Bench:
+    return _build_torchlike(cfg, "microtensor")
+
+
+def build_torch(cfg: dict[str, Any]) -> Bench:
+    return _build_torchlike(cfg, "torch")
+
+
+def build_mygrad(cfg: dict[str, Any]) -> Bench:
+    mg = require("mygrad")
+    from mygrad.nnet.activations import relu
+    from mygrad.nnet.losses import softmax_crossentropy
+
+    arrays, x, y = inputs(cfg)
+    params = [mg.tensor(a) for a in arrays]
+    last: dict[str, Any] = {}
+
+    def step() -> None:
+        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
+        w1, b1, w2, b2, w3, b3 = params
+        h = relu(x @ w1.T + b1)
+        h = relu(h @ w2.T + b2)
+        loss = softmax_crossentropy(h @ w3.T + b3, y)
+        loss.backward()
+        for p in params:
+            p.data -= LR * p.grad
+        last["loss"] = loss
+
+    return Bench(step, lambda: (float(last["loss"].item()), [p.grad for p in params]))
+
+
+def build_autograd(cfg: dict[str, Any]) -> Bench:
+    anp = require("autograd.numpy")
+    from autograd import value_and_grad
+
+    params, x, y = inputs(cfg)
+    rows = np.arange(len(y))
+
+    def loss_fn(ps: list[Any]) -> Any:
+        w1, b1, w2, b2, w3, b3 = ps
+        h = anp.maximum(x @ w1.T + b1, 0)
+        h = anp.maximum(h @ w2.T + b2, 0)
+        z = h @ w3.T + b3
+        z_max = anp.max(z, axis=1, keepdims=True)
+        log_p = z - z_max - anp.log(anp.sum(anp.exp(z - z_max), axis=1, keepdims=True))
+        return -anp.mean(log_p[rows, y])
+
+    loss_and_grad = value_and_grad(loss_fn)
+    last: dict[str, Any] = {}
+
+    def step() -> None:
+        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
+        loss, grads = loss_and_grad(params)
+        params[:] = [p - LR * g for p, g in zip(params, grads)]
+        last["loss"], last["grads"] = loss, grads
+
+    return Bench(step, lambda: (float(last["loss"]), list(last["grads"])))
+
+
+BUILDERS = {"numpy": build_numpy, "microtensor": build_microtensor, "torch": build_torch,
+            "mygrad": build_mygrad, "autograd": build_autograd}
