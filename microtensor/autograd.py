@@ -495,6 +495,12 @@ def run_backward(
     capture = None if inputs is None else _Capture(inputs)
     grads: dict[Node, np.ndarray] = {}
     owned: set[Node] = set()  # nodes whose gradient buffer the engine allocated itself
+    # Leaves sum their gradient over the pass first (a leaf's hooks see it once, as in
+    # PyTorch); .grad is written at the end. Arrays in leaf_grads that the engine did not
+    # allocate (a backward passing its upstream gradient on, a view ...) are copied then.
+    leaf_grads: dict[Tensor, np.ndarray] = {}
+    leaf_owned: set[Tensor] = set()
+    handed: set[int] = set()  # ids of arrays already given to a leaf as its own
     serial = next(_pass_serial)
     touched: list[_GradCounter] = []  # leaf .grad counters this pass wrote
     record, keep_max = grad_recording.enabled, grad_recording.keep_max
@@ -502,7 +508,8 @@ def run_backward(
     for r, g in zip(roots, root_grads):
         fn = r.grad_fn
         if fn is None:
-            _to_leaf(r, g, True, capture, serial, touched)
+            prev = leaf_grads.get(r)
+            leaf_grads[r] = g if prev is None else prev + g
         elif fn in grads:
             grads[fn] = grads[fn] + g
             owned.add(fn)
@@ -552,7 +559,7 @@ def run_backward(
                 elif edge in owned:
                     np.add(prev, ig, out=prev)
                 else:
-                    grads[edge] = prev + ig
+                    grads[edge] = _added(prev, ig)
                     owned.add(edge)
             else:
                 data = edge.data
@@ -563,16 +570,25 @@ def run_backward(
                 if ig.dtype is not data.dtype and ig.dtype != data.dtype:
                     ig = ig.astype(data.dtype)
                     fresh = True
-                # A leaf's .grad is visible to the user: it must never alias an array that
-                # the engine or another tensor also holds (Add passes ``g`` to both inputs).
-                shared = not fresh and (
-                    ig is g or ig.base is not None or sum(r is ig for r in result) > 1
-                )
-                _to_leaf(edge, ig, shared, capture, serial, touched)
+                prev = leaf_grads.get(edge)
+                if prev is None:
+                    leaf_grads[edge] = ig
+                    # Fresh from the backward formula (not g passed on, not a view, not given
+                    # to another leaf already): the engine may hand it to .grad as it is.
+                    if fresh or (ig is not g and ig.base is None and id(ig) not in handed):
+                        leaf_owned.add(edge)
+                        handed.add(id(ig))
+                elif edge in leaf_owned:
+                    np.add(prev, ig, out=prev)
+                else:
+                    leaf_grads[edge] = _added(prev, ig)
+                    leaf_owned.add(edge)
         if not retain_graph and node._saved:
             node._saved = None
             node._versions = None
 
+    for t, g in leaf_grads.items():
+        _to_leaf(t, g, t not in leaf_owned, capture, serial, touched)
     for c in touched:  # what the engine wrote is not "modified by someone else"
         c.version = c[0]
     return None if capture is None else capture.result()
@@ -618,6 +634,12 @@ def _reduce_to(ig: np.ndarray, shape: tuple, node: Node, i: int) -> np.ndarray:
             f"{node._fn.__name__}.backward returned a gradient of shape {ig.shape} "
             f"for input {i}, which has shape {shape}"
         ) from None
+
+
+def _added(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # A new buffer for a sum (NumPy returns a scalar, not an array, for two 0-d arrays).
+    out = a + b
+    return out if type(out) is np.ndarray else np.asarray(out)
 
 
 def _position(edges: list, edge: Any) -> int:

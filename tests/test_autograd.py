@@ -369,3 +369,12 @@ def test_user_function_missing_gradients_are_reported():
     a, b = leaf(1.0), leaf(2.0)
     with pytest.raises(RuntimeError, match="returned 1 gradients"):
         TooFew.apply(a, b).backward()
+
+
+def test_fan_out_of_three_and_more_on_0d_tensors():
+    # Three contributions to one 0-d gradient: the engine's running sum must stay an array.
+    x = mt.tensor(2.0, requires_grad=True)
+    y = x * 3.0
+    z = y * y + y + y * 2.0 + x + x
+    z.backward()
+    assert x.grad.item() == 2 * 3 * 6.0 + 3 + 6 + 2

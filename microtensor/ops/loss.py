@@ -613,7 +613,7 @@ class Linear(Function):
         out = x @ w.T
         if b is not None:
             out, b = promote_pair(out, b)
-            out = out + b
+            out += b  # out is ours: add the bias in place
         ctx.save_for_backward(x, w)
         return out
 
@@ -656,10 +656,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is not None:
         b = _array(bias)
         out = (w.shape[0],)
-        try:
-            ok = np.broadcast_shapes(b.shape, out) == out
-        except ValueError:
-            ok = False
+        ok = b.shape == out  # the usual case, checked without NumPy's broadcasting machinery
+        if not ok:
+            try:
+                ok = np.broadcast_shapes(b.shape, out) == out
+            except ValueError:
+                ok = False
         if not ok:
             raise ShapeError(f"linear: bias of shape {b.shape} does not match out_features="
                              f"{w.shape[0]} (expected shape {out})")
