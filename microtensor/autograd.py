@@ -8,10 +8,13 @@ Reading guide, in the order things happen:
    where each input's gradient must go (``_next``: the node that made the
    input, the leaf tensor itself, or ``None``) and the arrays saved for
    backward. The output tensor's ``grad_fn`` is that node.
-2. ``Tensor.backward`` calls :func:`run_backward`, which sorts the nodes
-   topologically with an explicit stack (no recursion, so a 100 000-op chain
-   is fine) and sweeps them from the output back to the leaves, *adding*
-   every contribution to an input's gradient (fan-out means a sum).
+2. ``Tensor.backward`` calls :func:`run_backward`, which sweeps the nodes
+   from the output back to the leaves in reverse topological order, *adding*
+   every contribution to an input's gradient (fan-out means a sum). The
+   order comes for free: every node is numbered when it is created, after
+   its inputs, so taking the youngest waiting node first (a heap, as
+   PyTorch does) never runs a node before all its consumers delivered. No
+   recursion anywhere, so a 100 000-op chain is fine.
 3. After each backward the engine undoes broadcasting (:func:`unbroadcast`)
    and type promotion, so an op author writes only the textbook derivative.
 4. Saved arrays are freed as the sweep passes them (unless
@@ -27,6 +30,7 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -139,7 +143,7 @@ class Node:
     """
 
     __slots__ = ("_fn", "_next", "_saved", "_versions", "_shape", "_dtype", "_grad", "_pass",
-                 "__dict__", "__weakref__")
+                 "_seq", "__dict__", "__weakref__")
 
     # Rarely used fields live on the class and are shadowed per instance when set; the
     # engine looks at them only once some node anywhere has had one set (_node_extras).
@@ -367,6 +371,7 @@ class Function:
         if not record:
             return _new_tensor(out, False, None)
         t = _new_tensor(out, True, ctx)
+        ctx._seq = _next_seq()  # creation order: a node is always younger than its inputs
         ctx._fn = cls
         ctx._shape = out.shape
         ctx._dtype = out.dtype
@@ -448,37 +453,23 @@ grad_observers: list[Callable[[Node, np.ndarray], None]] = []
 forward_observers: list[Callable[[Node, np.ndarray], None]] = []
 
 
-def _toposort(roots: list[Node]) -> list[Node]:
-    """Nodes reachable from ``roots``, each before every node that made one of its inputs.
-
-    Depth-first with an explicit stack (no recursion, so a 100 000-op chain is
-    fine): a node is emitted after all its inputs are (post-order), and the
-    reversed list is the order of the backward sweep.
-    """
-    order: list[Node] = []
-    visited: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
-    push, pop, emit, seen = stack.append, stack.pop, order.append, visited.add
-    while stack:
-        node, expanded = pop()
-        if expanded:
-            emit(node)
-            continue
-        if node in visited:
-            continue
-        seen(node)
-        push((node, True))
-        for e in node._next:
-            if type(e) is Node and e not in visited:
-                push((e, False))
-    order.reverse()
-    return order
-
-
 def backward_order(output: Tensor | Node) -> list[Node]:
-    """The nodes behind ``output`` in the order ``backward()`` runs them (output first)."""
-    node = output.grad_fn if isinstance(output, Tensor) else output
-    return [] if node is None else _toposort([node])
+    """The nodes behind ``output`` in the order ``backward()`` runs them (output first).
+
+    A depth-first walk with an explicit stack collects them; the engine's order
+    is decreasing creation number.
+    """
+    root = output.grad_fn if isinstance(output, Tensor) else output
+    if root is None:
+        return []
+    seen = {root}
+    stack = [root]
+    while stack:
+        for e in stack.pop()._next:
+            if type(e) is Node and e not in seen:
+                seen.add(e)
+                stack.append(e)
+    return sorted(seen, key=lambda n: -n._seq)
 
 
 def run_backward(
@@ -504,7 +495,9 @@ def run_backward(
     serial = next(_pass_serial)
     touched: list[_GradCounter] = []  # leaf .grad counters this pass wrote
     record, keep_max = grad_recording.enabled, grad_recording.keep_max
-    start = []
+    # Nodes whose output gradient has started to arrive, youngest first: every consumer
+    # of a node is younger than it, so when a node is popped its gradient is complete.
+    heap: list[tuple[int, Node]] = []
     for r, g in zip(roots, root_grads):
         fn = r.grad_fn
         if fn is None:
@@ -515,15 +508,14 @@ def run_backward(
             owned.add(fn)
         else:
             grads[fn] = g
-            start.append(fn)
+            heappush(heap, (-fn._seq, fn))
             fn._pass = serial
 
     extras = _node_extras[0] or capture is not None or bool(grad_observers)
     pop, get = grads.pop, grads.get
-    for node in _toposort(start):
-        g = pop(node, None)
-        if g is None:  # every path into this node carried no gradient
-            continue
+    while heap:
+        node = heappop(heap)[1]
+        g = pop(node)
         if extras:
             g = _observe(node, g, capture)
         if record:  # for microtensor.viz: keep a small gradient, summarize a large one
@@ -556,6 +548,7 @@ def run_backward(
                 prev = get(edge)
                 if prev is None:
                     grads[edge] = ig
+                    heappush(heap, (-edge._seq, edge))
                 elif edge in owned:
                     np.add(prev, ig, out=prev)
                 else:
@@ -800,5 +793,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     return tuple(result)
 
 
-# Bound once: Function.apply calls it for every op.
+# Bound once: Function.apply calls them for every op.
 _new_tensor = Tensor._make
+_next_seq = itertools.count().__next__
