@@ -82,35 +82,11 @@ grad_recording = _GradRecording()
 _pass_serial = itertools.count(1)
 
 
-class _GradCounter(list):
-    """The version counter of a ``.grad`` made by the engine, which also counts how many
-    backward passes were summed into it (restarting when someone else wrote into it).
-
-    ``version`` is the counter's value when the engine's latest pass finished with it,
-    so a write by anyone else shows as ``self[0] != version``.
-    """
-
-    __slots__ = ("passes", "last_pass", "version")
-
-    def passes_after(self, serial: int) -> int:
-        """The count once pass ``serial`` has added into this ``.grad``."""
-        if serial == self.last_pass:
-            return self.passes
-        if self[0] != self.version:  # written by someone else since (zero_grad ...): restart
-            return 1
-        return self.passes + 1
-
-    def new_pass(self, serial: int, touched: list) -> None:
-        self.passes = self.passes_after(serial)
-        self.last_pass = serial
-        touched.append(self)
-
-
-def _counter(serial: int, touched: list, passes: int = 1) -> _GradCounter:
-    c = _GradCounter((0,))
-    c.passes, c.last_pass, c.version = passes, serial, 0
-    touched.append(c)
-    return c
+# A ``.grad`` the engine made carries a longer version counter that also says how it came to
+# be: [version, passes, last pass, version when the engine last wrote]. ``passes`` counts the
+# backward passes summed into it; a write by anyone else (zero_grad(set_to_none=False),
+# clipping ...) shows as version != the engine's, and the count restarts at the next pass.
+_VERSION, _PASSES, _LAST_PASS, _ENGINE_VERSION = range(4)
 
 
 def grad_passes(t: Tensor) -> tuple[int, int, bool] | None:
@@ -124,10 +100,19 @@ def grad_passes(t: Tensor) -> tuple[int, int, bool] | None:
     no ``.grad`` or the user assigned it.
     """
     g = t.grad
-    if g is None or type(g._vc) is not _GradCounter:
+    if g is None or len(g._vc) != 4:
         return None
-    c = g._vc
-    return c.passes, c.last_pass, c[0] != c.version
+    vc = g._vc
+    return vc[_PASSES], vc[_LAST_PASS], vc[_VERSION] != vc[_ENGINE_VERSION]
+
+
+def _passes_after(vc: list, serial: int) -> int:
+    """The pass count of a ``.grad`` once pass ``serial`` has added into it."""
+    if vc[_LAST_PASS] == serial:
+        return vc[_PASSES]
+    if vc[_VERSION] != vc[_ENGINE_VERSION]:  # written by someone else since: restart
+        return 1
+    return vc[_PASSES] + 1
 
 
 # --------------------------------------------------------------------------- graph nodes
@@ -493,7 +478,6 @@ def run_backward(
     leaf_owned: set[Tensor] = set()
     handed: set[int] = set()  # ids of arrays already given to a leaf as its own
     serial = next(_pass_serial)
-    touched: list[_GradCounter] = []  # leaf .grad counters this pass wrote
     record, keep_max = grad_recording.enabled, grad_recording.keep_max
     # Nodes whose output gradient has started to arrive, youngest first: every consumer
     # of a node is younger than it, so when a node is popped its gradient is complete.
@@ -581,9 +565,7 @@ def run_backward(
             node._versions = None
 
     for t, g in leaf_grads.items():
-        _to_leaf(t, g, t not in leaf_owned, capture, serial, touched)
-    for c in touched:  # what the engine wrote is not "modified by someone else"
-        c.version = c[0]
+        _to_leaf(t, g, t not in leaf_owned, capture, serial)
     return None if capture is None else capture.result()
 
 
@@ -665,30 +647,35 @@ def _store_retained(t: Tensor, g: np.ndarray) -> None:
 
 
 def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
-             serial: int, touched: list) -> None:
+             serial: int) -> None:
+    """Add one pass's total gradient ``g`` into the leaf's ``.grad`` (or capture it)."""
     if t._hooks:
         g = _run_hooks(t._hooks, g)
     if capture is not None:
         if id(t) in capture.leaf_ids:
             capture.add(id(t), g)
         return
-    if t.grad is None:
-        t.grad = Tensor._make(g.copy() if shared else g, False, None)
-        t.grad._vc = _counter(serial, touched)
-    else:
-        buf = t.grad.data
-        vc = t.grad._vc
-        engine_made = type(vc) is _GradCounter  # then its array is writable and ours to add to
-        if (buf.shape == g.shape and buf.dtype == g.dtype
-                and (engine_made or buf.flags.writeable)):
-            if engine_made and vc.last_pass != serial:
-                vc.new_pass(serial, touched)  # counts the backward passes summed into .grad
-            np.add(buf, g, out=buf)
-            vc[0] += 1
+    grad = t.grad
+    if grad is None:
+        grad = t.grad = _new_tensor(g.copy() if shared else g, False, None)
+        grad._vc = [0, 1, serial, 0]
+        return
+    buf = grad.data
+    vc = grad._vc
+    engine_made = len(vc) == 4  # then its array is writable and ours to add to
+    if buf.shape == g.shape and buf.dtype == g.dtype and (engine_made or buf.flags.writeable):
+        np.add(buf, g, out=buf)  # in place, as PyTorch: whoever holds .grad sees the sum
+        if engine_made:
+            vc[_PASSES] = _passes_after(vc, serial)
+            vc[_LAST_PASS] = serial
+            vc[_VERSION] += 1
+            vc[_ENGINE_VERSION] = vc[_VERSION]
         else:
-            t.grad = Tensor._make(buf + g, False, None)
-            if type(vc) is _GradCounter:  # a new array, the same running count
-                t.grad._vc = _counter(serial, touched, vc.passes_after(serial))
+            vc[0] += 1
+    else:
+        passes = _passes_after(vc, serial) if engine_made else 1
+        grad = t.grad = _new_tensor(buf + g, False, None)
+        grad._vc = [0, passes, serial, 0]
 
 
 def _version_message(node: Node, now: int, expected: int, index: int) -> str:
