@@ -2,7 +2,8 @@
 
 Each returns a new leaf. Dtypes follow PyTorch: floats default to float32,
 ``arange`` with integer arguments gives int64, ``full`` infers the dtype from
-its fill value.
+its fill value. Each takes PyTorch's ``device=`` keyword, so ``device="cpu"``
+code ports unchanged; any other device is a ValueError (microtensor is CPU-only).
 """
 
 from __future__ import annotations
@@ -50,22 +51,35 @@ def _leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
+def check_device(device: Any, op: str) -> None:
+    """Accept PyTorch's ``device=`` argument when it names the CPU (``"cpu"``, a CPU
+    ``torch.device``-like object, ``None``); anything else is a ValueError."""
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise ValueError(f"{op}: microtensor runs on the CPU only, got device {device!r}")
+
+
 def _dtype(dtype: Any, default: np.dtype | None = None) -> np.dtype:
     if dtype is None:
         return default if default is not None else dtypes.get_default_dtype()
     return dtypes.to_dtype(dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    check_device(device, "zeros")
     return _leaf(np.zeros(_size(size, "zeros"), _dtype(dtype)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    check_device(device, "ones")
     return _leaf(np.ones(_size(size, "ones"), _dtype(dtype)), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
     """Uninitialised memory, as ``torch.empty`` (use only when every element is written)."""
+    check_device(device, "empty")
     return _leaf(np.empty(_size(size, "empty"), _dtype(dtype)), requires_grad)
 
 
@@ -77,33 +91,43 @@ def _fill_dtype(value: Any) -> np.dtype:
     return dtypes.get_default_dtype()
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    check_device(device, "full")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     d = _dtype(dtype, _fill_dtype(fill_value))
     return _leaf(np.full(_size((size,), "full"), fill_value, d), requires_grad)
 
 
-def zeros_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None,  # noqa: A002
+               requires_grad: bool = False) -> Tensor:
+    check_device(device, "zeros_like")
     return _leaf(np.zeros(input.shape, _dtype(dtype, input.dtype)), requires_grad)
 
 
-def ones_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None,  # noqa: A002
+              requires_grad: bool = False) -> Tensor:
+    check_device(device, "ones_like")
     return _leaf(np.ones(input.shape, _dtype(dtype, input.dtype)), requires_grad)
 
 
-def empty_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None,  # noqa: A002
+               requires_grad: bool = False) -> Tensor:
+    check_device(device, "empty_like")
     return _leaf(np.empty(input.shape, _dtype(dtype, input.dtype)), requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None,  # noqa: A002
-              requires_grad: bool = False) -> Tensor:
+              device: Any = None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "full_like")
     return _leaf(np.full(input.shape, fill_value, _dtype(dtype, input.dtype)), requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
+           device: Any = None, requires_grad: bool = False) -> Tensor:
     """``arange(end)`` or ``arange(start, end, step)``; int64 when every argument is an int."""
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -118,13 +142,16 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
 
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    check_device(device, "linspace")
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     return _leaf(np.linspace(start, end, int(steps)).astype(_dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    check_device(device, "eye")
     return _leaf(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .creation import check_device
 from .tensor import Tensor
 
 __all__ = [
@@ -119,39 +120,54 @@ def normal_array(shape: tuple, mean: float, std: float, dtype: np.dtype,
 
 
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
-         requires_grad: bool = False) -> Tensor:
+         device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform draws from [0, 1)."""
+    check_device(device, "rand")
     d = _float_dtype(dtype)
     return _leaf(_rng(generator).random(_size(size)).astype(d, copy=False), requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal draws."""
+    check_device(device, "randn")
     d = _float_dtype(dtype)
     return _leaf(_rng(generator).standard_normal(_size(size)).astype(d, copy=False),
                  requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,  # noqa: A002
+              requires_grad: bool = False) -> Tensor:
+    check_device(device, "rand_like")
     return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,  # noqa: A002
+               requires_grad: bool = False) -> Tensor:
+    check_device(device, "randn_like")
     return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randint(*args: Any, size: Any = None, generator: Generator | None = None,
-            dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """``randint(high, size)`` or ``randint(low, high, size)``: ints in [low, high), int64."""
+def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
+            generator: Generator | None = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """``randint(high, size)`` or ``randint(low, high, size)``: ints in [low, high), int64.
+
+    As in PyTorch, ``low``, ``high`` and ``size`` may also be given by keyword
+    (``randint(low=0, high=10, size=(3,))``).
+    """
+    check_device(device, "randint")
+    pos = list(args)
+    if size is None and pos and isinstance(pos[-1], (tuple, list)):
+        size = pos.pop()
     if size is None:
-        if not args or not isinstance(args[-1], (tuple, list)):
-            raise TypeError("randint: expected randint(low=0, high, size), with size a tuple")
-        size, args = args[-1], args[:-1]
-    if len(args) == 1:
-        low, high = 0, args[0]
-    elif len(args) == 2:
-        low, high = args
+        raise TypeError("randint: expected randint(low=0, high, size), with size a tuple")
+    if high is None and low is None and len(pos) in (1, 2):
+        low, high = (0, pos[0]) if len(pos) == 1 else pos
+    elif high is None and low is not None and len(pos) == 1:
+        high = pos[0]
+    elif high is not None and len(pos) <= (0 if low is not None else 1):
+        low = pos[0] if pos else (0 if low is None else low)
     else:
         raise TypeError("randint: expected randint(low=0, high, size)")
     if high <= low:
@@ -161,19 +177,25 @@ def randint(*args: Any, size: Any = None, generator: Generator | None = None,
     return _leaf(arr, requires_grad)
 
 
-def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
+    check_device(device, "randperm")
     d = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
-    return _leaf(_rng(generator).permutation(int(n)).astype(d, copy=False), False)
+    return _leaf(_rng(generator).permutation(int(n)).astype(d, copy=False), requires_grad)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
-           generator: Generator | None = None) -> Tensor:
+           generator: Generator | None = None, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """Draws from N(mean, std**2); ``mean``/``std`` may be tensors (broadcast) or numbers."""
+    check_device(device, "normal")
     m = mean.data if isinstance(mean, Tensor) else mean
     s = std.data if isinstance(std, Tensor) else std
     shape = _size((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
     ref = m if isinstance(m, np.ndarray) else s if isinstance(s, np.ndarray) else None
     d = ref.dtype if ref is not None and ref.dtype.kind == "f" else dtypes.get_default_dtype()
+    if dtype is not None:
+        d = _float_dtype(dtype)
     arr = _rng(generator).normal(m, s, size=shape).astype(d, copy=False)
-    return _leaf(arr, False)
+    return _leaf(arr, requires_grad)

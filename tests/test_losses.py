@@ -279,6 +279,28 @@ def test_regression_losses_and_their_gradients_to_both_arguments(name, fn, dfn):
     close(gb, -dfn(a - b) / a.size)
 
 
+@pytest.mark.parametrize("name,fn,dfn", [
+    ("mse_loss", lambda d: d * d, lambda d: 2 * d),
+    ("l1_loss", np.abs, np.sign),
+])
+def test_regression_loss_weight_weights_elements_and_mean_divides_by_its_sum(name, fn, dfn):
+    # PyTorch 2.13's weight= of mse_loss / l1_loss
+    rng = np.random.default_rng(2)
+    a, b, w = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), rng.uniform(size=(3, 4))
+    loss = getattr(F, name)
+    close(loss(mt.tensor(a), mt.tensor(b), weight=mt.tensor(w), reduction="none").data,
+          w * fn(a - b))
+    close(loss(mt.tensor(a), mt.tensor(b), weight=mt.tensor(w), reduction="sum").data,
+          (w * fn(a - b)).sum())
+    value, (ga, gb) = grad_of(lambda a, b: loss(a, b, weight=mt.tensor(w)), a, b)
+    close(value, (w * fn(a - b)).sum() / w.sum())
+    close(ga, w * dfn(a - b) / w.sum())
+    close(gb, -w * dfn(a - b) / w.sum())
+    with pytest.raises(ShapeError, match=rf"{name}: weight of shape \(4,\) must have the "
+                                         r"input's shape \(3, 4\)"):
+        loss(mt.tensor(a), mt.tensor(b), weight=mt.ones(4))
+
+
 def test_l1_gradient_at_a_tie_is_zero():
     _, (ga, gb) = grad_of(lambda a, b: F.l1_loss(a, b, reduction="sum"), [1.0, 2.0], [1.0, 0.0])
     close(ga, [0.0, 1.0])
@@ -428,6 +450,9 @@ def test_float32_stays_float32(name):
      r"shape \(3,\)"),
     (lambda: F.cross_entropy(mt.tensor(X), mt.tensor([0, 1, 4])), ValueError,
      r"target 4 is out of range for 4 classes"),
+    # also PyTorch's IndexError, so code written for torch catches it
+    (lambda: F.cross_entropy(mt.tensor(X), mt.tensor([0, 1, 4])), IndexError,
+     r"target 4 is out of range for 4 classes"),
     (lambda: F.cross_entropy(mt.tensor(X), mt.tensor([0, -1, 2])), ValueError,
      r"target -1 is out of range for 4 classes"),
     (lambda: F.cross_entropy(mt.tensor(X), mt.tensor([True, False, True])), DtypeError,
@@ -445,6 +470,8 @@ def test_float32_stays_float32(name):
     (lambda: F.cross_entropy(mt.tensor(X), mt.tensor(onehot(T)), ignore_index=0), ValueError,
      r"ignore_index=0 is not supported for class-probability"),
     (lambda: F.nll_loss(mt.tensor(X), mt.tensor([0, 1, 9])), ValueError,
+     r"nll_loss: target 9 is out of range for 4 classes"),
+    (lambda: F.nll_loss(mt.tensor(X), mt.tensor([0, 1, 9])), IndexError,
      r"nll_loss: target 9 is out of range for 4 classes"),
     (lambda: F.nll_loss(mt.tensor(X), mt.tensor([0, 1])), ShapeError, r"nll_loss: target"),
     (lambda: F.mse_loss(mt.ones(3, 4), mt.ones(3, 5)), ShapeError,
@@ -554,6 +581,24 @@ def test_nn_functional_exports_pytorchs_names_and_defaults():
         assert list(params)[0] == "input", name
         for arg, value in want.items():
             assert params[arg].default == value, f"F.{name}({arg}=...)"
+
+
+def test_one_hot():
+    t = mt.tensor([[0, 2], [1, 1]])
+    got = F.one_hot(t, 4)
+    assert got.dtype == mt.int64 and got.shape == (2, 2, 4) and not got.requires_grad
+    np.testing.assert_array_equal(got.numpy(), np.eye(4, dtype=np.int64)[t.numpy()])
+    assert F.one_hot(mt.tensor([0, 2])).tolist() == [[1, 0, 0], [0, 0, 1]]  # max + 1 classes
+    assert F.one_hot(mt.tensor(1), 3).tolist() == [0, 1, 0]
+    assert F.one_hot(mt.tensor([], dtype=mt.int64), 3).shape == (0, 3)
+    with pytest.raises(DtypeError, match="one_hot: expected an int64 tensor"):
+        F.one_hot(mt.tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match="smaller than num_classes=3, got 5"):
+        F.one_hot(mt.tensor([0, 5]), 3)
+    with pytest.raises(ValueError, match="non-negative, got -1"):
+        F.one_hot(mt.tensor([-1, 0]), 3)
+    with pytest.raises(ValueError, match="cannot infer num_classes"):
+        F.one_hot(mt.tensor([], dtype=mt.int64))
 
 
 def test_relu_inplace():

@@ -453,6 +453,17 @@ def test_double_float_half_keep_parameter_identity():
     with pytest.raises(ValueError, match="CPU only"):
         m.to("cuda")
 
+    class device:  # noqa: N801 - a stand-in for torch.device, whose class is named so
+        def __init__(self, kind):
+            self.type = kind
+
+        def __str__(self):
+            return self.type
+
+    assert m.to(device("cpu")) is m and m.to(device("cpu"), mt.float64).fc1.bias.dtype == mt.float64
+    with pytest.raises(ValueError, match="CPU only"):
+        m.to(device("cuda"))
+
 
 def test_double_model_passes_gradcheck():
     m = Encoder().double()

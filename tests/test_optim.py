@@ -602,9 +602,35 @@ def test_state_dict_format_is_pytorchs():
     assert float(step) == 1.0
     assert sd["param_groups"][0]["params"] == [0] and sd["param_groups"][1]["params"] == [1]
     assert sd["param_groups"][1]["lr"] == 0.5
-    assert sd["param_groups"][0] == {"lr": 0.1, "betas": (0.9, 0.999), "eps": 1e-8,
-                                     "weight_decay": 0, "amsgrad": False, "maximize": False,
-                                     "decoupled_weight_decay": False, "params": [0]}
+    # PyTorch's keys, in PyTorch's order (its implementation switches included)
+    assert list(sd["param_groups"][0].items()) == [
+        ("lr", 0.1), ("betas", (0.9, 0.999)), ("eps", 1e-8), ("weight_decay", 0),
+        ("amsgrad", False), ("maximize", False), ("foreach", None), ("capturable", False),
+        ("differentiable", False), ("fused", None), ("decoupled_weight_decay", False),
+        ("params", [0])]
+
+
+@pytest.mark.parametrize("name, keys", [
+    ("SGD", "lr momentum dampening weight_decay nesterov maximize foreach differentiable fused"),
+    ("Adagrad", "lr lr_decay eps weight_decay initial_accumulator_value foreach maximize "
+                "differentiable fused"),
+    ("RMSprop", "lr momentum alpha eps centered weight_decay capturable foreach maximize "
+                "differentiable"),
+    ("Adam", "lr betas eps weight_decay amsgrad maximize foreach capturable differentiable "
+             "fused decoupled_weight_decay"),
+    ("AdamW", "lr betas eps weight_decay amsgrad maximize foreach capturable differentiable "
+              "fused decoupled_weight_decay"),
+    ("Adadelta", "lr rho eps weight_decay maximize capturable foreach differentiable"),
+    ("NAdam", "lr betas eps weight_decay momentum_decay decoupled_weight_decay maximize foreach "
+              "capturable differentiable"),
+])
+def test_defaults_have_pytorchs_keys_in_pytorchs_order(name, keys):
+    opt = getattr(optim, name)([mt.zeros(2, requires_grad=True)], foreach=False)
+    assert list(opt.defaults) == keys.split()
+    assert list(opt.param_groups[0]) == ["params", *keys.split()]
+    assert opt.defaults["foreach"] is False  # accepted and kept, though it changes nothing
+    with pytest.raises(ValueError, match="differentiable"):
+        getattr(optim, name)([mt.zeros(2, requires_grad=True)], differentiable=True)
 
 
 def test_load_state_dict_restores_hyperparameters_and_accepts_numpy_arrays():
@@ -714,7 +740,8 @@ def test_repr_lists_each_group():
     a = mt.tensor(W0.copy(), requires_grad=True)
     text = repr(optim.SGD([a], lr=0.1, momentum=0.9))
     assert text.splitlines() == [
-        "SGD (", "Parameter Group 0", "    dampening: 0", "    lr: 0.1", "    maximize: False",
+        "SGD (", "Parameter Group 0", "    dampening: 0", "    differentiable: False",
+        "    foreach: None", "    fused: None", "    lr: 0.1", "    maximize: False",
         "    momentum: 0.9", "    nesterov: False", "    weight_decay: 0", ")"]
 
 

@@ -384,6 +384,22 @@ def test_cat_dtype_promotion_and_gradients():
     assert mt.cat((a,), -1).shape == (1, 2)
 
 
+def test_cat_skips_a_legacy_empty_1d_tensor_as_pytorch():
+    # out = tensor([]); out = cat([out, batch]) is a common accumulation idiom
+    e = leaf([])  # shape (0,), float64
+    x = leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], mt.float32)
+    y = mt.cat([e, x, e])
+    assert y.shape == (2, 3) and y.dtype == mt.float64  # the empty one still promotes
+    y.sum().backward()
+    assert e.grad.shape == (0,) and x.grad.dtype == mt.float32
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((2, 3)))
+    assert mt.cat([mt.tensor([]), mt.ones(2, 3)], dim=1).shape == (2, 3)
+    assert mt.cat([mt.tensor([]), mt.tensor([])]).shape == (0,)
+    assert mt.cat([mt.tensor([]), mt.tensor([1.0])]).tolist() == [1.0]
+    with pytest.raises(ShapeError, match=r"cat: tensor 2 has 3 dims .* but tensor 1 has 2"):
+        mt.cat([mt.tensor([]), x, mt.ones(1, 2, 3)])
+
+
 def test_cat_errors_name_tensor_dim_and_sizes():
     x = mt.ones(2, 3)
     with pytest.raises(ValueError, match="cat: expected a non-empty list of tensors"):

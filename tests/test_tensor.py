@@ -168,6 +168,37 @@ def test_manual_seed_makes_draws_reproducible():
     assert not np.array_equal(mt.rand(3).numpy(), a[0].numpy())
 
 
+def test_factories_take_pytorchs_device_keyword_for_the_cpu():
+    factories = [
+        lambda d: mt.zeros(2, device=d), lambda d: mt.ones(2, device=d),
+        lambda d: mt.empty(2, device=d), lambda d: mt.full((2,), 1.0, device=d),
+        lambda d: mt.zeros_like(mt.ones(2), device=d), lambda d: mt.ones_like(mt.ones(2), device=d),
+        lambda d: mt.empty_like(mt.ones(2), device=d),
+        lambda d: mt.full_like(mt.ones(2), 3, device=d), lambda d: mt.arange(3, device=d),
+        lambda d: mt.linspace(0, 1, 3, device=d), lambda d: mt.eye(2, device=d),
+        lambda d: mt.rand(2, device=d), lambda d: mt.randn(2, device=d),
+        lambda d: mt.rand_like(mt.ones(2), device=d), lambda d: mt.randn_like(mt.ones(2), device=d),
+        lambda d: mt.randint(3, (2,), device=d), lambda d: mt.randperm(3, device=d),
+        lambda d: mt.normal(0.0, 1.0, (2,), device=d),
+    ]
+    for make in factories:
+        assert isinstance(make("cpu"), mt.Tensor) and isinstance(make(None), mt.Tensor)
+        with pytest.raises(ValueError, match="runs on the CPU only, got device 'cuda'"):
+            make("cuda")
+
+
+def test_randint_takes_low_high_size_by_keyword():
+    mt.manual_seed(0)
+    for t in (mt.randint(low=2, high=4, size=(50,)), mt.randint(2, high=4, size=(50,)),
+              mt.randint(2, 4, size=(50,)), mt.randint(2, 4, (50,))):
+        assert t.dtype == mt.int64 and t.shape == (50,)
+        assert set(t.tolist()) == {2, 3}
+    assert set(mt.randint(high=2, size=(50,)).tolist()) == {0, 1}
+    assert mt.normal(0.0, 1.0, (3,), dtype=mt.float64).dtype == mt.float64
+    with pytest.raises(TypeError, match="randint: expected randint"):
+        mt.randint(1, 2, 3, size=(2,))
+
+
 def test_inplace_random_fills_respect_seed():
     mt.manual_seed(3)
     w1 = mt.empty(4, 4).normal_(0, 0.1)

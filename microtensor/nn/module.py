@@ -439,9 +439,11 @@ class Module:
                     device = a
             elif isinstance(a, bool):
                 continue  # non_blocking
+            elif type(a).__name__ == "device":
+                device = a  # a device object (torch.device("cpu") and the like), not a dtype
             elif a is not None:
                 dtype = a
-        if device is not None and str(device) != "cpu":
+        if device is not None and str(device) not in ("cpu", "cpu:0"):
             raise ValueError(f"to: microtensor runs on the CPU only, got device {device!r}")
         if dtype is None:
             return self

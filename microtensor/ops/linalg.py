@@ -77,7 +77,11 @@ def _array(x: Any) -> np.ndarray:
 
 
 def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """Matrix product with NumPy's/PyTorch's rules for 1-D and batched operands."""
+    """Matrix product with NumPy's/PyTorch's rules for 1-D and batched operands.
+
+    Differs from PyTorch on purpose: operands of different dtypes are promoted by the usual
+    rules (float32 @ float64 gives float64, int64 @ float32 float32); PyTorch raises.
+    """
     _check_matmul(_array(input), _array(other), "matmul")
     return MatMul.apply(input, other)
 

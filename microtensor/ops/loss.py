@@ -38,6 +38,11 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
+class TargetIndexError(ValueError, IndexError):
+    """A class-index target outside ``[0, C)``: PyTorch raises ``IndexError``, Python code
+    expects ``ValueError``; this is both, so either ``except`` catches it."""
+
+
 # --------------------------------------------------------------------------- shared helpers
 
 
@@ -142,8 +147,9 @@ def _class_indices(x: np.ndarray, t: np.ndarray, n_classes: int, ignore_index: i
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         v = t[bad].flat[0]
-        raise ValueError(f"{op}: target {v} is out of range for {n_classes} classes (expected "
-                         f"a class index in [0, {n_classes - 1}] or ignore_index={ignore_index})")
+        raise TargetIndexError(f"{op}: target {v} is out of range for {n_classes} classes "
+                               f"(expected a class index in [0, {n_classes - 1}] or "
+                               f"ignore_index={ignore_index})")
     return t.astype(np.intp, copy=False)
 
 
@@ -323,8 +329,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
         A 0-d tensor, or with ``reduction="none"`` the target's shape without classes.
 
     Differences from PyTorch: int32 targets are accepted (PyTorch takes int64 and uint8);
-    an out-of-range class raises ``ValueError`` (PyTorch: ``IndexError``); a float
-    ``weight`` of another precision is cast to the input's dtype (PyTorch refuses it).
+    an out-of-range class raises :class:`TargetIndexError`, both a ``ValueError`` and
+    PyTorch's ``IndexError``; a float ``weight`` of another precision is cast to the
+    input's dtype (PyTorch refuses it).
     """
     op = "cross_entropy"
     _check_reduction(reduction, op)
@@ -429,24 +436,47 @@ def _regression_operands(input: Any, target: Any, op: str) -> None:  # noqa: A00
         )
 
 
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def _weighted(loss: Tensor, input: Tensor, weight: Any, reduction: str,  # noqa: A002
+              op: str) -> Tensor:
+    """PyTorch's ``weight=`` of mse_loss/l1_loss: ``w·loss`` elementwise; "mean" divides the
+    weighted sum by ``Σw`` (not by the element count)."""
+    w = weight if isinstance(weight, Tensor) else Tensor._make(np.asarray(weight), False, None)
+    if w.shape != input.shape:
+        raise ShapeError(f"{op}: weight of shape {w.shape} must have the input's shape "
+                         f"{input.shape}")
+    weighted = loss * w
+    if reduction == "none":
+        return weighted
+    return weighted.sum() if reduction == "sum" else weighted.sum() / w.sum()
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean", *,  # noqa: A002
+             weight: Any = None) -> Tensor:
     """Mean squared error ``(input - target)²``, reduced; gradients flow to both arguments.
 
     Shapes that differ are broadcast, with PyTorch's warning (it is usually a bug:
-    ``(N, 1)`` against ``(N,)`` gives an ``(N, N)`` loss).
+    ``(N, 1)`` against ``(N,)`` gives an ``(N, N)`` loss). ``weight`` (input's shape)
+    weights each element, and "mean" is then ``Σ w·(x-t)² / Σ w``, as in PyTorch 2.13.
     """
     _check_reduction(reduction, "mse_loss")
     _regression_operands(input, target, "mse_loss")
+    if weight is not None:
+        loss = MseLoss.apply(input, target, "none")
+        return _weighted(loss, input, weight, reduction, "mse_loss")
     return MseLoss.apply(input, target, reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:  # noqa: A002
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", *,  # noqa: A002
+            weight: Any = None) -> Tensor:
     """Mean absolute error ``|input - target|``, reduced; the gradient at a tie is 0.
 
-    Shapes broadcast as in :func:`mse_loss`.
+    Shapes broadcast, and ``weight`` weights each element, as in :func:`mse_loss`.
     """
     _check_reduction(reduction, "l1_loss")
     _regression_operands(input, target, "l1_loss")
+    if weight is not None:
+        loss = L1Loss.apply(input, target, "none")
+        return _weighted(loss, input, weight, reduction, "l1_loss")
     return L1Loss.apply(input, target, reduction)
 
 

@@ -118,13 +118,20 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *arrays):
         rt = result_type(*arrays)
+        # PyTorch's legacy rule: a 1-D empty input (``tensor([])``) next to tensors of
+        # other ranks is skipped (it still takes part in the dtype promotion).
+        ctx.skipped = [a.shape == (0,) and a.ndim != max(b.ndim for b in arrays)
+                       for a in arrays]
+        kept = [a for a, skip in zip(arrays, ctx.skipped) if not skip]
         ctx.dim = dim
-        ctx.ends = np.cumsum([a.shape[dim] for a in arrays])[:-1].tolist()
-        return np.concatenate([a.astype(rt, copy=False) for a in arrays], axis=dim)
+        ctx.ends = np.cumsum([a.shape[dim] for a in kept])[:-1].tolist()
+        return np.concatenate([a.astype(rt, copy=False) for a in kept], axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return (None, *np.split(grad, ctx.ends, axis=ctx.dim))
+        pieces = iter(np.split(grad, ctx.ends, axis=ctx.dim))
+        empty = np.zeros((0,), grad.dtype)
+        return (None, *(empty if skip else next(pieces) for skip in ctx.skipped))
 
 
 class Stack(Function):
@@ -449,24 +456,27 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dim; every other dim must match.
 
     The result has PyTorch's promoted dtype of all inputs (int32 and float32 give float32).
+    As in PyTorch, a 1-D empty tensor (``tensor([])``, shape ``(0,)``) among tensors of
+    another rank is skipped, so ``out = cat([out, batch])`` can start from ``tensor([])``.
     """
     ts = _tensor_list(tensors, "cat")
-    first = ts[0].data.shape
-    for i, t in enumerate(ts):
-        s = t.data.shape
+    ndim = max(t.data.ndim for t in ts)
+    checked = [(i, t.data.shape) for i, t in enumerate(ts)
+               if not (t.data.shape == (0,) and ndim != 1)]  # the legacy empties are skipped
+    i0, first = checked[0]
+    for i, s in checked:
         if not s:
             raise ShapeError(f"cat: tensor {i} is zero-dimensional and cannot be concatenated "
                              "(use stack to join 0-d tensors)")
         if len(s) != len(first):
-            raise ShapeError(f"cat: tensor {i} has {len(s)} dims (shape {s}) but tensor 0 has "
-                             f"{len(first)} (shape {first}); all must have the same number")
+            raise ShapeError(f"cat: tensor {i} has {len(s)} dims (shape {s}) but tensor {i0} "
+                             f"has {len(first)} (shape {first}); all must have the same number")
     d = normalize_dim(dim, len(first), "cat")
-    for i, t in enumerate(ts):
-        s = t.data.shape
+    for i, s in checked:
         for k in range(len(first)):
             if k != d and s[k] != first[k]:
                 raise ShapeError(f"cat: sizes must match except in dim {d}: tensor {i} has "
-                                 f"shape {s} and tensor 0 has shape {first} (size {s[k]} != "
+                                 f"shape {s} and tensor {i0} has shape {first} (size {s[k]} != "
                                  f"{first[k]} at dim {k})")
     return Cat.apply(d, *ts)
 

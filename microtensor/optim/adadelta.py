@@ -37,13 +37,17 @@ class Adadelta(Optimizer):
         eps: ≥ 0 (default 1e-6).
         weight_decay: λ ≥ 0, L2 penalty added to the gradient.
         maximize: ascend the objective instead of descending it.
+        foreach, capturable, differentiable: PyTorch's implementation switches, kept in
+            the param groups (so state dicts have PyTorch's keys), otherwise ignored.
     """
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, rho: float = 0.9,
-                 eps: float = 1e-6, weight_decay: float = 0, *,
-                 maximize: bool = False) -> None:
+                 eps: float = 1e-6, weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
-                    "maximize": maximize}
+                    "maximize": maximize, "capturable": capturable, "foreach": foreach,
+                    "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

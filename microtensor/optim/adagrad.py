@@ -37,6 +37,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value: ≥ 0, the starting value of ``sum``.
         eps: ≥ 0, added to ``√s`` (outside the root) to avoid dividing by zero.
         maximize: ascend the objective instead of descending it.
+        foreach, differentiable, fused: PyTorch's implementation switches, kept in
+            the param groups (so state dicts have PyTorch's keys), otherwise ignored.
 
     Differs from PyTorch in one corner: a group's own ``initial_accumulator_value`` is
     used for its parameters (PyTorch uses the constructor's value for every group).
@@ -44,10 +46,12 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0,
-                 eps: float = 1e-10, *, maximize: bool = False) -> None:
+                 eps: float = 1e-10, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
-                    "maximize": maximize}
+                    "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:

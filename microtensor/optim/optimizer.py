@@ -51,6 +51,14 @@ def _scalar_state(value: float) -> Tensor:
     return _state(np.array(value, dtype=_scalar_dtype()))
 
 
+# PyTorch's implementation switches (``foreach``, ``fused``, ``capturable``,
+# ``differentiable``) pick one of several kernels computing the same update. microtensor has
+# one NumPy implementation, so it accepts them, stores them in ``defaults`` and every
+# param group under PyTorch's names and order (state dicts then have PyTorch's keys), and
+# otherwise ignores them; only ``differentiable=True`` (backpropagating through the step
+# itself) is refused, since the updates run in place under ``no_grad``.
+
+
 class Optimizer:
     """Base class of all optimizers.
 
@@ -68,6 +76,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults: dict[str, Any] = dict(defaults)
         self._check_group(self.defaults)
+        self._check_flags(self.defaults)
         if isinstance(params, Tensor):
             raise TypeError(
                 f"{self._name}: params must be an iterable of Tensors or dicts, got a single "
@@ -147,11 +156,17 @@ class Optimizer:
         for key, value in self.defaults.items():
             group.setdefault(key, value)
         self._check_group(group)
+        self._check_flags(group)
         self.param_groups.append(group)
         self._init_group_state(group)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         """Raise ValueError for a bad hyperparameter (subclasses check theirs)."""
+
+    def _check_flags(self, group: dict[str, Any]) -> None:
+        if group.get("differentiable"):
+            raise ValueError(f"{self._name}: differentiable=True is not supported: microtensor "
+                             "updates parameters in place under no_grad")
 
     def _init_group_state(self, group: dict[str, Any]) -> None:
         """Create state eagerly for a new group (only Adagrad does, as in PyTorch)."""

@@ -48,6 +48,8 @@ class RMSprop(Optimizer):
         momentum: γ ≥ 0, momentum on the scaled step.
         centered: normalize by the variance instead of the raw second moment.
         maximize: ascend the objective instead of descending it.
+        capturable, foreach, differentiable: PyTorch's implementation switches, kept in
+            the param groups (so state dicts have PyTorch's keys), otherwise ignored.
 
     PyTorch accepts any ``alpha >= 0``; here ``alpha > 1`` (which would give ``g²`` a
     negative weight) is a ValueError.
@@ -55,9 +57,13 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
                  eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
-                 centered: bool = False, *, maximize: bool = False) -> None:
+                 centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps,
-                    "centered": centered, "weight_decay": weight_decay, "maximize": maximize}
+                    "centered": centered, "weight_decay": weight_decay,
+                    "capturable": capturable, "foreach": foreach, "maximize": maximize,
+                    "differentiable": differentiable}
         super().__init__(params, defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
