@@ -24,6 +24,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .device import device
 from .dtypes import (
     bool,
     double,
@@ -53,6 +54,7 @@ from .ops.elementwise import (
     div,
     eq,
     exp,
+    floor_divide,
     ge,
     gt,
     isfinite,
@@ -73,6 +75,7 @@ from .ops.elementwise import (
     pow,
     reciprocal,
     relu,
+    remainder,
     sigmoid,
     sign,
     sin,
@@ -148,6 +151,7 @@ __all__ = [
     "ones", "ones_like", "zeros", "zeros_like", "Generator", "initial_seed", "manual_seed",
     "normal", "rand", "rand_like", "randint", "randn", "randn_like", "randperm", "seed",
     # math
+    "device", "floor_divide", "remainder",
     "abs", "add", "clamp", "clip", "cos", "div", "exp", "log", "maximum", "minimum", "mul",
     "neg", "pow", "reciprocal", "relu", "sigmoid", "sign", "sin", "sqrt", "square", "sub",
     "tanh", "where", "masked_fill", "eq", "ne", "lt", "le", "gt", "ge", "isfinite", "isinf",

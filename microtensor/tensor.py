@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .device import device
 from .errors import DtypeError
 
 __all__ = ["Tensor", "tensor"]
@@ -179,9 +180,9 @@ class Tensor:
         return self.data.itemsize
 
     @property
-    def device(self) -> str:
-        """Always ``"cpu"``: microtensor computes with NumPy."""
-        return "cpu"
+    def device(self) -> device:
+        """Always the CPU (``x.device == "cpu"``): microtensor computes with NumPy."""
+        return _CPU
 
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"
@@ -223,14 +224,12 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str):
-                if a != "cpu":
-                    raise ValueError(f"to: microtensor runs on the CPU only, got device {a!r}")
+            elif isinstance(a, (str, device)):
+                device(a)  # raises for anything but the CPU
             elif a is not None:
                 dtype = a
-        device = kwargs.get("device")
-        if device not in (None, "cpu"):
-            raise ValueError(f"to: microtensor runs on the CPU only, got device {device!r}")
+        if kwargs.get("device") is not None:
+            device(kwargs["device"])  # raises for anything but the CPU
         if dtype is None:
             return self
         return _ew.to_dtype(self, dtypes.to_dtype(dtype))
@@ -333,6 +332,18 @@ class Tensor:
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _ew.Div.apply(other, self)
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        return _ew.floor_divide(self, other)
+
+    def __rfloordiv__(self, other: Any) -> Tensor:
+        return _ew.floor_divide(other, self)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _ew.Remainder.apply(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ew.Remainder.apply(other, self)
 
     def __pow__(self, exponent: Any) -> Tensor:
         return _ew.pow(self, exponent)
@@ -718,15 +729,19 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
     return arr
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(data: Any, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data``.
 
     Args:
         data: a number, a (nested) list or tuple, a NumPy array or a Tensor.
         dtype: the dtype to store; by default Python floats become float32, Python ints
             int64, bools bool, and NumPy data keeps its dtype (float64 stays float64).
+        device: ``None`` or the CPU (microtensor has no other device).
         requires_grad: record ops on it so ``backward`` fills its ``.grad``.
     """
+    if device is not None:
+        _device(device)  # raises for anything but the CPU
     t = Tensor._make(_to_array(data, dtype, copy=True), False, None)
     if requires_grad:
         t.requires_grad = True
@@ -736,9 +751,12 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 def _format(t: Tensor) -> str:
     arr = t.data
     if arr.dtype.kind == "f":
+        # PyTorch's style: whole numbers as "2.", anything else with 4 decimals ("3.5000").
+        finite = arr[np.isfinite(arr)]
+        whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         body = np.array2string(arr, precision=4, separator=", ", prefix="tensor(",
-                               floatmode="maxprec_equal", suppress_small=False,
-                               threshold=1000, edgeitems=3)
+                               floatmode="maxprec_equal" if whole else "fixed",
+                               suppress_small=False, threshold=1000, edgeitems=3)
     else:
         body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000)
     extras = []
@@ -760,3 +778,6 @@ from .ops import elementwise as _ew  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
 from .ops import reduction as _red  # noqa: E402
 from .ops import shape as _sh  # noqa: E402
+
+_CPU = device("cpu")
+_device = device

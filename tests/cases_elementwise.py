@@ -82,6 +82,10 @@ CASES: list[OpCase] = [
     OpCase("rmul(scalar)", lambda a: 2.5 * a, lambda a: 2.5 * a, unary(), (ew.MulScalar,)),
     # Divisors stay in [0.5, 3] (or its negative): 1/b must not blow up between draws.
     OpCase("div", mt.div, np.divide, broadcastable(2), (ew.Div,), low=0.5, high=3.0),
+    # % jumps where a/b is a whole number: keep central differences away from there.
+    OpCase("remainder", mt.remainder, np.remainder, broadcastable(2), (ew.Remainder,),
+           low=0.5, high=3.0,
+           avoid=lambda a, b: bool(np.any(np.abs(a / b - np.round(a / b)) < 1e-3))),
     OpCase("div(negative)", mt.div, np.divide, broadcastable(2), (ew.Div,), low=-3.0, high=-0.5),
     OpCase("rdiv(scalar)", lambda a: 1.5 / a, lambda a: 1.5 / a, unary(), (ew.Div,),
            low=0.5, high=3.0),

@@ -207,3 +207,31 @@ def test_inplace_random_fills_respect_seed():
     np.testing.assert_array_equal(w1.numpy(), w2.numpy())
     u = mt.empty(1000).uniform_(-2, 2)
     assert u.numpy().min() >= -2 and u.numpy().max() < 2 and u.dtype == mt.float32
+
+
+def test_device_floordiv_mod_and_pytorch_repr():
+    x = mt.tensor([5.0, -3.0], device="cpu", requires_grad=True)
+    assert x.device == "cpu" and x.device == mt.device("cpu") and x.to(mt.device("cpu")) is x
+    with pytest.raises(ValueError, match="CPU only"):
+        mt.tensor([1.0], device="cuda")
+    assert (x // 2).tolist() == [2.0, -2.0] and not (x // 2).requires_grad
+    r = x % 3  # Python's sign convention, and differentiable
+    assert r.tolist() == [2.0, 0.0]
+    r.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    assert repr(mt.tensor(3.5)) == "tensor(3.5000)"
+    assert repr(mt.tensor([1.5, 2.0])) == "tensor([1.5000, 2.0000])"
+
+
+def test_pow_at_zero_and_division_by_zero_are_silent_like_pytorch():
+    import warnings
+
+    a = mt.tensor(0.0, dtype=mt.float64, requires_grad=True)
+    b = mt.tensor(0.0, dtype=mt.float64, requires_grad=True)
+    (a**b).backward()  # 0**0 = 1; d/da = 0 (PyTorch), not nan
+    assert a.grad.item() == 0.0 and b.grad.item() == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (mt.tensor([1.0]) / 0).item() == float("inf")
+        assert mt.tensor([0.0]).log().item() == float("-inf")
+        assert np.isnan(mt.tensor([-1.0]).sqrt().item())

@@ -24,6 +24,7 @@ __all__ = [
     "abs", "add", "clamp", "cos", "div", "eq", "exp", "ge", "gt", "isfinite", "isinf", "isnan",
     "le", "log", "logical_and", "logical_not", "logical_or", "lt", "masked_fill", "maximum",
     "minimum", "mul", "ne", "neg", "pow", "reciprocal", "relu", "sigmoid", "sign", "sin",
+    "floor_divide", "remainder",
     "sqrt", "square", "sub", "tanh", "where",
 ]
 
@@ -105,15 +106,17 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = _true_div_operands(a, b)
-        out = a / b
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0 is ±inf or nan, silently
+            out = a / b
         ctx.save_for_backward(b, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         b, out = ctx.saved_tensors
-        ga = grad / b
-        return ga, -ga * out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = grad / b
+            return ga, -ga * out
 
 
 class DivScalar(Function):
@@ -123,11 +126,30 @@ class DivScalar(Function):
     def forward(ctx, a, c):
         a, c = _true_div_operands(a, c)
         ctx.c = c
-        return a / c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / c
 
     @staticmethod
     def backward(ctx, grad):
-        return grad / ctx.c, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / ctx.c, None
+
+
+class Remainder(Function):
+    """f(a, b) = a - b·floor(a/b) (Python's %);  df/da = 1,  df/db = -floor(a/b)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = promote_pair(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.remainder(a, b)
+            ctx.save_for_backward(np.floor_divide(a, b))
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (q,) = ctx.saved_tensors
+        return grad, -grad * q
 
 
 class Neg(Function):
@@ -148,20 +170,23 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote_pair(a, b)
-        out = a**b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = a**b
         ctx.save_for_backward(a, b, out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
-        ga = grad * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:  # b = 0 makes f constant in a: gradient 0, even at a = 0 (as PyTorch)
+                ga = np.where(b == 0, 0, grad * b * a ** (b - 1))
+            if need_b:
                 gb = grad * out * np.log(a)
-            # lim a->0 of a**b ln(a) is 0 for b > 0: PyTorch masks these, so do we.
-            gb = np.where((a == 0) & (b >= 0), 0, gb)
+                # lim a->0 of a**b ln(a) is 0 for b > 0: PyTorch masks these, so do we.
+                gb = np.where((a == 0) & (b >= 0), 0, gb)
         return ga, gb
 
 
@@ -173,7 +198,8 @@ class PowScalar(Function):
         a, c = promote_pair(a, c)
         ctx.save_for_backward(a)
         ctx.c = c
-        return a**c
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a**c
 
     @staticmethod
     def backward(ctx, grad):
@@ -183,7 +209,8 @@ class PowScalar(Function):
             return np.zeros_like(grad), None
         if c == 2:
             return grad * 2 * a, None
-        return grad * c * a ** (c - 1), None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad * c * a ** (c - 1), None
 
 
 class RPowScalar(Function):
@@ -233,7 +260,8 @@ class Log(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad / a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return grad / a
 
 
 class Sqrt(Function):
@@ -249,7 +277,7 @@ class Sqrt(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             return grad / (2 * out)
 
 
@@ -569,6 +597,16 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
 
 
 true_divide = divide = div
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input // other``, rounded down (no gradient flows: the result is piecewise constant)."""
+    return div(input, other, rounding_mode="floor")
+
+
+def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """``input % other``, with the sign of ``other`` as Python's ``%`` (differentiable)."""
+    return Remainder.apply(input, other)
 multiply = mul
 subtract = sub
 
