@@ -783,3 +783,27 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
 # Bound once: Function.apply calls them for every op.
 _new_tensor = Tensor._make
 _next_seq = itertools.count().__next__
+
+
+def clear_grads(tensors: Any, set_to_none: bool = True) -> None:
+    """What ``zero_grad`` does for a Module and an Optimizer: forget each tensor's ``.grad``.
+
+    ``set_to_none=True`` drops it (an optimizer then skips the tensor); otherwise it is
+    filled with zeros in place (bumping its version), detached from any graph first.
+    """
+    for p in tensors:
+        g = p.grad
+        if g is None:
+            continue
+        if set_to_none:
+            p.grad = None
+            continue
+        if g.grad_fn is not None:
+            g.detach_()
+        else:
+            g._rg = False
+        if g.data.flags.writeable:
+            g.data[...] = 0
+            g._vc[0] += 1
+        else:
+            p.grad = Tensor._make(np.zeros_like(g.data), False, None)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..autograd import no_grad
+from ..autograd import clear_grads, no_grad
 from ..tensor import Tensor
 from .hooks import RemovableHandle, _BackwardHook
 from .parameter import Parameter
@@ -351,22 +351,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to ``None`` (default) or to zeros in place."""
-        for p in self.parameters():
-            g = p.grad
-            if g is None:
-                continue
-            if set_to_none:
-                p.grad = None
-                continue
-            if g.grad_fn is not None:
-                g.detach_()
-            else:
-                g._rg = False
-            if g.data.flags.writeable:
-                g.data[...] = 0
-                g._vc[0] += 1
-            else:
-                p.grad = Tensor._make(np.zeros_like(g.data), False, None)
+        clear_grads(self.parameters(), set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and then on self, e.g. to

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..autograd import enable_grad, no_grad
+from ..autograd import clear_grads, enable_grad, no_grad
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 
@@ -204,23 +204,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set every ``.grad`` to ``None`` (the default), or fill it
         with zeros in place. An optimizer skips a ``None`` gradient but steps on a zero one."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                g = p.grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                    continue
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g._rg = False
-                if g.data.flags.writeable:
-                    g.data[...] = 0
-                    g._vc[0] += 1
-                else:
-                    p.grad = Tensor._make(np.zeros_like(g.data), False, None)
+        clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient, once.
