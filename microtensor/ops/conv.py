@@ -1,21 +1,30 @@
-"""2-D convolution and pooling, vectorised: windows by stride tricks, one matrix product.
+"""2-D convolution and pooling, vectorised: a loop over kernel offsets, one matrix product.
 
-**im2col.** Every output pixel of a convolution is a dot product of the kernel with
-one window of the (padded) input. ``as_strided`` gives all windows at once as a
-view of shape ``(N, C, kh, kw, Ho, Wo)`` (no copy: the window axes step through the
-input's memory with the dilation, the output axes with the stride). Laid out as a
-matrix of ``N·Ho·Wo`` rows of ``C·kh·kw`` numbers, the whole convolution is one
-matrix product with the flattened kernel ``(O, C·kh·kw)``.
+**Layout.** The ops take and return ``(N, C, H, W)`` arrays, as PyTorch does, but work
+on the channels-last view ``(N, H, W, C)`` of their input (``x.transpose(0, 2, 3, 1)``,
+no copy) and return the ``(N, C, H, W)`` view of a channels-last result, as PyTorch's
+``channels_last`` memory format does. Then a convolution's matrix product *is* its
+output (one row per pixel, one column per channel: no transpose), batch norm reduces an
+``(N·H·W, C)`` matrix (see ``normalization.py``), and every window reads whole channel
+vectors. Shapes, values and gradients are the NCHW ones; only the strides differ.
 
-**Backward.** ``dL/dW`` is that product transposed: ``Gᵀ @ cols`` (one matmul).
-``dL/dcols = G @ W`` gives, for every window, the gradient of each of its inputs;
-*col2im* adds each back where the window read it. Windows overlap, so one loop
-runs over the ``kh·kw`` kernel offsets (never over pixels): offset ``(i, j)`` of
-every window is one strided slice of the input, added in one vectorised step.
+**im2col.** Every output pixel of a convolution is a dot product of the kernel with one
+window of the zero-padded input. As a matrix of ``N·Ho·Wo`` rows (one per window) of
+``kh·kw·C`` numbers, the whole convolution is one matrix product with the kernel
+flattened to ``(O, kh·kw·C)``. The matrix is filled one kernel offset ``(i, j)`` at a
+time (:func:`_taps`): element ``(i, j)`` of every window is one strided slice of the
+input, copied in one vectorised step (never a loop over pixels); where a window reaches
+into the padding its entries stay zero, so no padded copy of the input is made.
 
-Pooling reuses the windows: max-pooling picks each window's argmax (PyTorch's
-rule: the first maximum; a NaN wins, the last one), and its gradient goes to that
-element only; average pooling divides each window's sum by its size.
+**Backward.** ``dL/dW = Gᵀ @ cols`` (one matmul; ``cols`` is rebuilt from the saved
+input, ``kh·kw`` times smaller, rather than kept). ``dL/dcols = G @ W`` gives, for every
+window, the gradient of each of its inputs; *col2im* adds each back where it was read:
+the same loop over offsets with ``+=`` (windows overlap, so their gradients add).
+
+**Pooling** walks the same offsets. Max-pooling keeps a running maximum and the offset
+holding it, with PyTorch's rule (a later element wins only if it is larger, or NaN: the
+first maximum, or the last NaN, and padding never wins), and routes the gradient to that
+offset only; average pooling sums the offsets and divides each window by its size.
 
 All ops take ``(N, C, H, W)`` or unbatched ``(C, H, W)`` input. Differences from
 PyTorch: float input only (PyTorch also pools integers), and mixed float dtypes
@@ -24,10 +33,10 @@ are promoted (PyTorch refuses them), as ``linear`` does.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Function
 from ..dtypes import promote_pair
@@ -40,59 +49,100 @@ __all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
 # --------------------------------------------------------------------------- windows
 
 
-def _pad(x: np.ndarray, padding: tuple[int, int, int, int], value: float) -> np.ndarray:
-    """Pad the last two axes by ``(top, bottom, left, right)``."""
-    if not any(padding):
-        return x
-    top, bottom, left, right = padding
-    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
+def _nhwc(x: np.ndarray) -> np.ndarray:
+    """The channels-last view ``(N, H, W, C)`` of ``(N, C, H, W)`` (no copy)."""
+    return x.transpose(0, 2, 3, 1)
 
 
-def _windows(xp: np.ndarray, kernel: tuple, stride: tuple, dilation: tuple,
-             out: tuple) -> np.ndarray:
-    """Every window of ``xp`` (N, C, H, W) as a read-only view (N, C, kh, kw, Ho, Wo).
+def _nchw(x: np.ndarray) -> np.ndarray:
+    """The ``(N, C, H, W)`` view of a channels-last ``(N, H, W, C)`` array (no copy)."""
+    return x.transpose(0, 3, 1, 2)
 
-    Element ``[n, c, i, j, y, x]`` is ``xp[n, c, y·sh + i·dh, x·sw + j·dw]``.
+
+def _offset_slices(out_len: int, size: int, stride: int, dilation: int, before: int,
+                   offset: int) -> tuple[slice, slice] | None:
+    """Along one axis, the windows whose element ``offset`` is in the input, not the padding.
+
+    Window ``y`` reads input position ``y·stride + offset·dilation - before``. Returns a
+    slice of those windows and the slice of the positions they read (``None`` if none do).
     """
-    n, c, _, _ = xp.shape
-    s_n, s_c, s_h, s_w = xp.strides
-    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out
-    return as_strided(xp, shape=(n, c, kh, kw, ho, wo),
-                      strides=(s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw),
-                      writeable=False)
+    start = offset * dilation - before
+    first = max(0, -(start // stride))  # ceil(-start / stride): the first position ≥ 0
+    stop = min(out_len, (size - 1 - start) // stride + 1)
+    if stop <= first:
+        return None
+    pos = first * stride + start
+    return slice(first, stop), slice(pos, pos + (stop - first - 1) * stride + 1, stride)
 
 
-def _col2im(cols: np.ndarray, padded_shape: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
-    """The adjoint of :func:`_windows`: add every window's values back where it read them.
+@functools.lru_cache(maxsize=256)
+def _taps(in_hw: tuple, out_hw: tuple, kernel: tuple, stride: tuple, dilation: tuple,
+          before: tuple) -> tuple[tuple[int, int, tuple, tuple], ...]:
+    """Every kernel offset ``(i, j)`` with the windows and the input pixels it pairs.
 
-    ``cols`` is (N, C, kh, kw, Ho, Wo). One step per kernel offset ``(i, j)``: that
-    element of every window is a strided slice of the input, and within one slice
-    no two windows touch the same pixel, so ``+=`` on the slice is exact.
+    Gives ``(i, j, windows, pixels)`` per offset: ``out[windows]`` (an ``(N, Ho', Wo', C)``
+    block of the output grid) and ``x[pixels]`` (the same-shaped strided block of the
+    ``(N, H, W, C)`` input) are element ``(i, j)`` of those windows and what it reads.
+    Windows for which the element lies in the padding are left out (an offset in the
+    padding for every window is skipped), so padding is never materialised. A pure
+    function of the geometry, so cached: a network asks for the same few every step.
     """
-    _, _, kh, kw, ho, wo = cols.shape
-    (sh, sw), (dh, dw) = stride, dilation
-    out = np.zeros(padded_shape, dtype=cols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            r, c = i * dh, j * dw
-            out[:, :, r:r + sh * (ho - 1) + 1:sh, c:c + sw * (wo - 1) + 1:sw] += cols[:, :, i, j]
-    return out
+    taps = []
+    for i in range(kernel[0]):
+        rows = _offset_slices(out_hw[0], in_hw[0], stride[0], dilation[0], before[0], i)
+        if rows is None:
+            continue
+        for j in range(kernel[1]):
+            cols = _offset_slices(out_hw[1], in_hw[1], stride[1], dilation[1], before[1], j)
+            if cols is not None:
+                taps.append((i, j, (slice(None), rows[0], cols[0]),
+                             (slice(None), rows[1], cols[1])))
+    return tuple(taps)
 
 
-def _crop(xp: np.ndarray, padding: tuple[int, int, int, int], h: int, w: int) -> np.ndarray:
-    top, _, left, _ = padding
-    return xp[:, :, top:top + h, left:left + w]
+def _im2col(x: np.ndarray, out_hw: tuple, kernel: tuple, stride: tuple, dilation: tuple,
+            before: tuple) -> np.ndarray:
+    """``(N, H, W, C)`` → ``(N, Ho, Wo, kh, kw, C)``: every window, zero in the padding."""
+    n, h, w, c = x.shape
+    cols = np.zeros((n, *out_hw, *kernel, c), dtype=x.dtype)
+    for i, j, windows, pixels in _taps((h, w), out_hw, kernel, stride, dilation, before):
+        cols[windows + (i, j)] = x[pixels]
+    return cols
 
 
-def _group_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` for stacks of ``g`` matrices, one 2-D product per group.
+def _col2im(cols: np.ndarray, in_hw: tuple, stride: tuple, dilation: tuple,
+            before: tuple) -> np.ndarray:
+    """The adjoint of :func:`_im2col`: ``(N, Ho, Wo, kh, kw, C)`` → ``(N, H, W, C)``, each
+    window's values added back where it read them (padding's share dropped)."""
+    n, ho, wo, kh, kw, c = cols.shape
+    x = np.zeros((n, *in_hw, c), dtype=cols.dtype)
+    for i, j, windows, pixels in _taps(in_hw, (ho, wo), (kh, kw), stride, dilation, before):
+        x[pixels] += cols[windows + (i, j)]
+    return x
 
-    NumPy's batched matmul is much slower than BLAS on a transposed operand; a loop
-    over the groups (usually one) keeps every product a single BLAS call.
-    """
-    if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return np.stack([ai @ bi for ai, bi in zip(a, b)])
+
+def _cat(parts: list[np.ndarray], axis: int) -> np.ndarray:
+    """``np.concatenate`` that returns a single part as it is (one group: no copy)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=axis)
+
+
+def _window_matrix(x: np.ndarray, out_hw: tuple, kernel: tuple, stride: tuple,
+                   dilation: tuple, before: tuple, groups: int) -> np.ndarray:
+    """im2col of ``x`` (N, C, H, W) as ``(g, N·Ho·Wo, kh·kw·Cg)``: one row per window, one
+    matrix per group (columns in (kh, kw, C) order)."""
+    n, c = x.shape[:2]
+    cols = _im2col(_nhwc(x), out_hw, kernel, stride, dilation, before)
+    m, taps = n * out_hw[0] * out_hw[1], kernel[0] * kernel[1]
+    # A view for one group; with several, the copy that puts each group's columns together.
+    return cols.reshape(m, taps, groups, c // groups).transpose(2, 0, 1, 3) \
+        .reshape(groups, m, taps * (c // groups))
+
+
+def _kernel_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
+    """``(O, Cg, kh, kw)`` → ``(g, Og, kh·kw·Cg)``, columns in im2col's (kh, kw, C) order."""
+    o, cg, kh, kw = weight.shape
+    return weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 1, 3, 4, 2) \
+        .reshape(groups, o // groups, kh * kw * cg)
 
 
 def _out_len(size: int, k: int, s: int, lo: int, hi: int, d: int) -> int:
@@ -107,96 +157,143 @@ class Conv2d(Function):
 
     A cross-correlation, as in every deep-learning library (the kernel is not
     flipped). ``df/db`` sums over the batch and every position. With ``groups = g`` the
-    channels split into ``g`` independent convolutions: the matrices gain a
-    leading group axis and the products are batched.
+    channels split into ``g`` independent convolutions: one product per group.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
         x, weight = promote_pair(x, weight)
         unbatched = x.ndim == 3
-        if unbatched:
-            x = x[None]
-        n, c, h, w = x.shape
-        o, cg, kh, kw = weight.shape
-        g, og = groups, o // groups
+        x4 = x[None] if unbatched else x
+        n, _, h, w = x4.shape
+        o, _, kh, kw = weight.shape
         top, bottom, left, right = padding
         out_hw = (_out_len(h, kh, stride[0], top, bottom, dilation[0]),
                   _out_len(w, kw, stride[1], left, right, dilation[1]))
-        xp = _pad(x, padding, 0)
-        win = _windows(xp, (kh, kw), stride, dilation, out_hw)  # (N, C, kh, kw, Ho, Wo)
-        # (g, N·Ho·Wo, Cg·kh·kw): one row per window and group; this is the one copy.
-        cols = win.reshape(n, g, cg, kh, kw, *out_hw).transpose(1, 0, 5, 6, 2, 3, 4) \
-            .reshape(g, n * out_hw[0] * out_hw[1], cg * kh * kw)
-        w_mat = weight.reshape(g, og, cg * kh * kw)
-        out = _group_matmul(cols, w_mat.transpose(0, 2, 1))  # (g, N·Ho·Wo, Og)
-        out = out.reshape(g, n, *out_hw, og).transpose(1, 0, 4, 2, 3).reshape(n, o, *out_hw)
+        geometry = (out_hw, (kh, kw), stride, dilation, (top, left), groups)
+        cols = _window_matrix(x4, *geometry)
+        w_mat = _kernel_matrix(weight, groups)
+        out = _cat([ci @ wi.T for ci, wi in zip(cols, w_mat)], axis=1)  # (N·Ho·Wo, O)
         if bias is not None:
-            out = out + bias.astype(out.dtype, copy=False).reshape(o, 1, 1)
-        ctx.geometry = (x.shape, xp.shape, weight.shape, stride, padding, dilation, groups,
-                        unbatched)
+            out += bias.astype(out.dtype, copy=False)  # out is this op's own new array
+        ctx.geometry, ctx.x_shape, ctx.unbatched = geometry, x4.shape, unbatched
         need_x, need_w = ctx.needs_input_grad[:2]
-        ctx.save_for_backward(cols if need_w else None, weight if need_x else None)
+        # The input, not its kh·kw times larger window matrix: backward rebuilds that.
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
+        out = _nchw(out.reshape(n, *out_hw, o))
         return out[0] if unbatched else out
 
     @staticmethod
     def backward(ctx, grad):
-        cols, weight = ctx.saved_tensors
-        x_shape, xp_shape, w_shape, stride, padding, dilation, g, unbatched = ctx.geometry
+        x, weight = ctx.saved_tensors
+        _, (kh, kw), stride, dilation, before, groups = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        unbatched = ctx.unbatched
         if unbatched:
             grad = grad[None]
-        n, c, h, w = x_shape
-        o, cg, kh, kw = w_shape
-        og = o // g
-        ho, wo = grad.shape[2:]
-        g_mat = grad.reshape(n, g, og, ho, wo).transpose(1, 0, 3, 4, 2) \
-            .reshape(g, n * ho * wo, og)  # (g, N·Ho·Wo, Og), rows ordered as cols' rows
+        n, c, h, w = ctx.x_shape
+        o, ho, wo = grad.shape[1:]
+        cg = c // groups
+        g_mat = _nhwc(grad).reshape(n * ho * wo, o)  # rows as cols' rows; free if channels-last
+        g_parts = np.split(g_mat, groups, axis=1) if groups > 1 else [g_mat]
         gx = gw = gb = None
         if need_w:
-            gw = _group_matmul(g_mat.transpose(0, 2, 1), cols).reshape(w_shape)
+            gw = _weight_grad(g_parts, x[None] if unbatched else x, ctx.geometry)
         if need_x:
-            g_cols = _group_matmul(g_mat, weight.reshape(g, og, cg * kh * kw))
-            g_cols = g_cols.reshape(g, n, ho, wo, cg, kh, kw).transpose(1, 0, 4, 5, 6, 2, 3) \
-                .reshape(n, c, kh, kw, ho, wo)
-            gx = _crop(_col2im(g_cols, xp_shape, stride, dilation), padding, h, w)
+            w_mat = _kernel_matrix(weight, groups)
+            g_cols = _cat([(gi @ wi).reshape(n, ho, wo, kh, kw, cg)
+                           for gi, wi in zip(g_parts, w_mat)], axis=-1)  # (N, Ho, Wo, kh, kw, C)
+            gx = _nchw(_col2im(g_cols, (h, w), stride, dilation, before))
             if unbatched:
                 gx = gx[0]
         if need_b:
-            gb = grad.sum(axis=(0, 2, 3))
+            gb = np.ones(len(g_mat), dtype=g_mat.dtype) @ g_mat  # column sums; BLAS is faster
         return gx, gw, gb
+
+
+def _weight_grad(g_parts: list[np.ndarray], x: np.ndarray, geometry: tuple) -> np.ndarray:
+    """``dL/dW = Gᵀ @ im2col(x)`` per group, as ``(O, Cg, kh, kw)``.
+
+    The window matrix is rebuilt here rather than kept from the forward (it is ``kh·kw``
+    times the input's size) and freed on return, before ``dL/dx`` needs as much again.
+    """
+    cols = _window_matrix(x, *geometry)
+    gw = _cat([gi.T @ ci for gi, ci in zip(g_parts, cols)], axis=0)  # (O, kh·kw·Cg)
+    kh, kw = geometry[1]
+    return gw.reshape(gw.shape[0], kh, kw, -1).transpose(0, 3, 1, 2)
 
 
 # --------------------------------------------------------------------------- pooling
 
 
+def _first_inside(out_len: int, stride: int, dilation: int, before: int) -> np.ndarray:
+    """Along one axis, each window's first offset that lands in the input, not the padding."""
+    start = np.arange(out_len) * stride - before
+    return (np.maximum(-start, 0) + dilation - 1) // dilation
+
+
+def _window_max(x: np.ndarray, in_hw: tuple, out_hw: tuple, kernel: tuple, stride: tuple,
+                dilation: tuple, before: tuple, nan: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each window's maximum and the offset ``i·kw + j`` holding it, by PyTorch's rule.
+
+    ``x`` is ``(N, H, W, C)``; both results are ``(N, Ho, Wo, C)``. A running maximum
+    over the offsets, as PyTorch's CPU kernel: it starts at -inf on the window's first
+    element in the input, and an element replaces it only if larger or NaN. So ties keep
+    the first maximum (row by row), a window holding NaN reports its last NaN, padding
+    never wins, and a window whose values are all -inf reports its first element.
+    The NaN test costs two passes per offset, so it runs only when a maximum is NaN.
+    """
+    n, _, _, c = x.shape
+    kw = kernel[1]
+    best = np.full((n, *out_hw, c), -np.inf, dtype=x.dtype)
+    which = np.empty(best.shape, dtype=np.min_scalar_type(kernel[0] * kw - 1))
+    which[...] = (_first_inside(out_hw[0], stride[0], dilation[0], before[0])[:, None] * kw
+                  + _first_inside(out_hw[1], stride[1], dilation[1], before[1]))[:, :, None]
+    for i, j, windows, pixels in _taps(in_hw, out_hw, kernel, stride, dilation, before):
+        value, top, offset = x[pixels], best[windows], which[windows]
+        wins = value > top
+        if nan:
+            wins |= np.isnan(value)
+        # The new maximum is `value` where it wins, else `top`: their maximum (which
+        # propagates NaN; on a tie the two are equal). Offsets only grow (a window's
+        # earlier offsets are smaller), so the winners' new offset is a maximum too.
+        np.maximum(value, top, out=top)
+        np.maximum(offset, wins * which.dtype.type(i * kw + j), out=offset)
+    if not nan and np.isnan(best).any():
+        return _window_max(x, in_hw, out_hw, kernel, stride, dilation, before, nan=True)
+    return best, which
+
+
 class MaxPool2d(Function):
     """f = max of each window;  df/dx = G routed to each window's argmax (PyTorch's tie rule).
 
-    The argmax positions (flat indices into ``H·W``, what ``return_indices=True``
-    returns) are found by :func:`max_pool2d`; this node gathers the values there
-    and, backward, scatters ``G`` back to them, adding where windows overlap.
+    The argmax is kept as the offset ``i·kw + j`` within each window (see
+    :func:`_window_max`); backward adds ``G`` at that offset of every window, in one
+    step per offset (where windows overlap, gradients add).
     """
 
     @staticmethod
-    def forward(ctx, x, index):
-        flat = x.reshape(x.shape[:-2] + (-1,))
-        out = np.take_along_axis(flat, index.reshape(index.shape[:-2] + (-1,)), axis=-1)
-        ctx.in_shape = x.shape
-        ctx.save_for_backward(index)
-        return out.reshape(index.shape)
+    def forward(ctx, x, grid):
+        unbatched = x.ndim == 3
+        if unbatched:
+            x = x[None]
+        out, which = _window_max(_nhwc(x), *grid)
+        ctx.geometry = (x.shape, grid, unbatched)
+        ctx.save_for_backward(which)
+        out = _nchw(out)
+        return out[0] if unbatched else out
 
     @staticmethod
     def backward(ctx, grad):
-        (index,) = ctx.saved_tensors
-        shape = ctx.in_shape
-        hw = shape[-1] * shape[-2]
-        m = int(np.prod(shape[:-2], dtype=np.int64))
-        # Position in the whole flattened input; bincount adds the gradients of every window
-        # whose maximum is the same element (overlapping windows).
-        flat = index.reshape(m, -1) + (np.arange(m, dtype=np.int64) * hw)[:, None]
-        gx = np.bincount(flat.ravel(), weights=grad.ravel(), minlength=m * hw)
-        return gx.reshape(shape).astype(grad.dtype, copy=False), None
+        (which,) = ctx.saved_tensors
+        (n, c, h, w), grid, unbatched = ctx.geometry
+        g = _nhwc(grad[None] if unbatched else grad)
+        kw = grid[2][1]
+        gx = np.zeros((n, h, w, c), dtype=grad.dtype)
+        for i, j, windows, pixels in _taps(*grid):
+            gx[pixels] += g[windows] * (which[windows] == i * kw + j)
+        gx = _nchw(gx)
+        return (gx[0] if unbatched else gx), None
 
 
 class AvgPool2d(Function):
@@ -204,32 +301,34 @@ class AvgPool2d(Function):
 
     ``divisor`` (Ho, Wo) is the window size, the count of real (not padded) elements
     with ``count_include_pad=False``, or ``divisor_override``; :func:`avg_pool2d`
-    works it out per output position.
+    works it out per output position. Padding adds nothing to a sum, so the offsets
+    that fall in it are skipped.
     """
 
     @staticmethod
-    def forward(ctx, x, kernel, stride, padding, divisor):
+    def forward(ctx, x, grid, divisor):
         unbatched = x.ndim == 3
         if unbatched:
             x = x[None]
-        xp = _pad(x, padding, 0)
-        win = _windows(xp, kernel, stride, (1, 1), divisor.shape)
-        out = win.sum(axis=(2, 3)) / divisor
-        ctx.geometry = (x.shape, xp.shape, kernel, stride, padding, unbatched)
+        xl = _nhwc(x)
+        total = np.zeros((x.shape[0], *grid[1], x.shape[1]), dtype=x.dtype)
+        for _, _, windows, pixels in _taps(*grid):
+            total[windows] += xl[pixels]
+        out = _nchw(total / divisor[:, :, None])
+        ctx.geometry = (x.shape, grid, unbatched)
         ctx.save_for_backward(divisor)
         return out[0] if unbatched else out
 
     @staticmethod
     def backward(ctx, grad):
         (divisor,) = ctx.saved_tensors
-        x_shape, xp_shape, (kh, kw), stride, padding, unbatched = ctx.geometry
-        if unbatched:
-            grad = grad[None]
-        g = grad / divisor
-        n, c, ho, wo = g.shape
-        g_cols = np.broadcast_to(g[:, :, None, None], (n, c, kh, kw, ho, wo))
-        gx = _crop(_col2im(g_cols, xp_shape, stride, (1, 1)), padding, *x_shape[2:])
-        return (gx[0] if unbatched else gx), None, None, None, None
+        (n, c, h, w), grid, unbatched = ctx.geometry
+        g = _nhwc(grad[None] if unbatched else grad) / divisor[:, :, None]
+        gx = np.zeros((n, h, w, c), dtype=g.dtype)
+        for _, _, windows, pixels in _taps(*grid):
+            gx[pixels] += g[windows]
+        gx = _nchw(gx)
+        return (gx[0] if unbatched else gx), None, None
 
 
 # --------------------------------------------------------------------------- argument checks
@@ -363,8 +462,9 @@ def _pool_len(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int
 
 def _pool_geometry(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                    ceil_mode: bool, op: str) -> tuple:
-    """Checked kernel, stride, padding, dilation; (Ho, Wo); and the (top, bottom, left, right)
-    padding that makes every window, ceil mode's last partial ones included, fit."""
+    """The checked window grid ``(in_hw, out_hw, kernel, stride, dilation, padding)``, as
+    :func:`_taps` takes it. Ceil mode's last partial windows reach past the padded input;
+    :func:`_taps` leaves out what lies outside the input, so they need no extra padding."""
     k = _pair(kernel_size, "kernel_size", op)
     s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) \
         else _pair(stride, "stride", op)
@@ -383,45 +483,19 @@ def _pool_geometry(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, d
     if min(out) < 1:
         raise ShapeError(f"{op}: input of shape {x.shape} is too small for kernel_size {k} "
                          f"(dilation {d}, padding {p}): the output would be {out}")
-    # Ceil mode's last window may reach past the padded input: pad further at the end.
-    extra = [max(0, (o - 1) * st + sp - (n + 2 * pp))
-             for o, st, sp, n, pp in zip(out, s, span, (h, w), p)]
-    pad4 = (p[0], p[0] + extra[0], p[1], p[1] + extra[1])
-    return k, s, p, d, out, pad4
+    return (h, w), out, k, s, d, p
 
 
-def _first_real(o: int, s: int, p: int, d: int) -> np.ndarray:
-    """For each output index, the first window offset that lands inside the input (not padding)."""
-    start = np.arange(o) * s - p
-    return start + (np.maximum(-start, 0) + d - 1) // d * d
-
-
-def _max_pool_indices(x: np.ndarray, k: tuple, s: tuple, p: tuple, d: tuple, out: tuple,
-                      pad4: tuple) -> np.ndarray:
-    """Each window's argmax as a flat index into ``H·W`` (PyTorch's ``return_indices``).
-
-    Ties go to the first maximum in the window (row by row); a window holding NaN
-    picks its last NaN, as PyTorch's CPU kernel does (it keeps any NaN it meets).
-    """
-    n, c, h, w = x.shape
-    xp = _pad(x, pad4, -np.inf)
-    win = _windows(xp, k, s, d, out).transpose(0, 1, 4, 5, 2, 3) \
-        .reshape(n, c, out[0], out[1], k[0] * k[1])
-    arg = win.argmax(axis=-1)
-    nan = np.isnan(win)
-    if nan.any():
-        last_nan = k[0] * k[1] - 1 - nan[..., ::-1].argmax(axis=-1)
-        arg = np.where(nan.any(axis=-1), last_nan, arg)
-    i, j = np.divmod(arg, k[1])
-    rows = (np.arange(out[0]) * s[0] - p[0])[:, None] + i * d[0]
-    cols = (np.arange(out[1]) * s[1] - p[1])[None, :] + j * d[1]
-    # Only a window whose real values are all -inf can pick a padded position; PyTorch then
-    # reports the window's first real element.
-    padded = (rows < 0) | (rows >= h) | (cols < 0) | (cols >= w)
-    if padded.any():
-        rows = np.where(padded, _first_real(out[0], s[0], p[0], d[0])[:, None], rows)
-        cols = np.where(padded, _first_real(out[1], s[1], p[1], d[1])[None, :], cols)
-    return (rows * w + cols).astype(np.int64)
+def _max_pool_indices(x: np.ndarray, grid: tuple) -> np.ndarray:
+    """Each window's argmax as a flat index into ``H·W`` (PyTorch's ``return_indices``)."""
+    x4 = x[None] if x.ndim == 3 else x
+    (_, w), (ho, wo), (_, kw), s, d, p = grid
+    _, which = _window_max(_nhwc(x4), *grid)
+    i, j = np.divmod(which.astype(np.int64), kw)
+    rows = (np.arange(ho) * s[0] - p[0])[:, None, None] + i * d[0]
+    cols = (np.arange(wo) * s[1] - p[1])[:, None] + j * d[1]
+    index = _nchw(rows * w + cols)
+    return index[0] if x.ndim == 3 else index
 
 
 def max_pool2d(input: Tensor, kernel_size: int | tuple[int, int],  # noqa: A002
@@ -446,16 +520,18 @@ def max_pool2d(input: Tensor, kernel_size: int | tuple[int, int],  # noqa: A002
     """
     x = _array(input)
     _image_input(x, "max_pool2d")
-    k, s, p, d, out, pad4 = _pool_geometry(x, kernel_size, stride, padding, dilation,
-                                           ceil_mode, "max_pool2d")
-    x4 = x[None] if x.ndim == 3 else x
-    index = _max_pool_indices(x4, k, s, p, d, out, pad4)
-    if x.ndim == 3:
-        index = index[0]
-    result = MaxPool2d.apply(input, index)
+    grid = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    result = MaxPool2d.apply(input, grid)
     if return_indices:
-        return result, Tensor._make(index, False, None)
+        return result, Tensor._make(_max_pool_indices(x, grid), False, None)
     return result
+
+
+def _window_counts(out_len: int, k: int, s: int, lo: int, hi: int) -> np.ndarray:
+    """How many of each window's ``k`` positions (counted from the padded start) are in
+    ``[lo, hi)``."""
+    pos = np.arange(out_len)[:, None] * s + np.arange(k)
+    return ((pos >= lo) & (pos < hi)).sum(axis=1)
 
 
 def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, int],  # noqa: A002
@@ -473,20 +549,18 @@ def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, int],  # noqa: A002
     """
     x = _array(input)
     _image_input(x, "avg_pool2d")
-    k, s, p, _, out, pad4 = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode,
-                                           "avg_pool2d")
+    grid = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
+    (h, w), out, k, s, _, p = grid
     if divisor_override is not None:
         if divisor_override == 0:
             raise ValueError("avg_pool2d: divisor_override must not be zero")
         divisor = np.full(out, divisor_override, dtype=x.dtype)
     else:
-        # Count, per window, the positions that belong in the divisor: the padded input
-        # (never ceil mode's overhang), or only the real input.
-        h, w = x.shape[-2:]
-        mask = np.zeros((1, 1, h + pad4[0] + pad4[1], w + pad4[2] + pad4[3]), dtype=x.dtype)
-        if count_include_pad:
-            mask[..., :h + 2 * p[0], :w + 2 * p[1]] = 1
-        else:
-            mask[..., p[0]:p[0] + h, p[1]:p[1] + w] = 1
-        divisor = _windows(mask, k, s, (1, 1), out).sum(axis=(2, 3))[0, 0]
-    return AvgPool2d.apply(input, k, s, pad4, divisor)
+        # Per window, the positions that belong in the divisor: the padded input (never
+        # ceil mode's overhang past it), or only the real input.
+        lo, hi = ((0, 0), (h + 2 * p[0], w + 2 * p[1])) if count_include_pad \
+            else (p, (p[0] + h, p[1] + w))
+        divisor = np.multiply.outer(_window_counts(out[0], k[0], s[0], lo[0], hi[0]),
+                                    _window_counts(out[1], k[1], s[1], lo[1], hi[1]))
+        divisor = divisor.astype(x.dtype)
+    return AvgPool2d.apply(input, grid, divisor)
