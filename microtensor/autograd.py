@@ -150,7 +150,7 @@ class Node:
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """One bool per forward argument: does that input need a gradient?"""
-        return tuple(e is not None for e in self._next)
+        return tuple([e is not None for e in self._next])
 
     # ---- introspection
 
