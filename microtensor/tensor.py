@@ -24,8 +24,12 @@ __all__ = ["Tensor", "tensor"]
 class Tensor:
     """A multi-dimensional array that can record the ops applied to it.
 
-    Create one with :func:`microtensor.tensor` (which copies, as PyTorch's
-    does) or ``Tensor(data)`` (which keeps a NumPy array without copying).
+    Create one with :func:`microtensor.tensor` (which infers the dtype and
+    copies, as PyTorch's does). The constructor itself follows PyTorch's legacy
+    ``torch.Tensor``: ``Tensor(data)`` is always the default float dtype (a
+    float32 NumPy array is wrapped without a copy), ``Tensor(2, 3)`` is a 2×3
+    tensor (of zeros here; PyTorch leaves it uninitialised), ``Tensor()`` is empty,
+    and ``Tensor(t)`` of a Tensor shares ``t``'s data.
     """
 
     __slots__ = ("data", "grad", "_rg", "grad_fn", "_vc", "_hooks", "__weakref__")
@@ -33,8 +37,19 @@ class Tensor:
     # NumPy defers ``ndarray <op> Tensor`` to our reflected operators.
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = _to_array(data, dtype, copy=False)
+    def __init__(self, *args: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        want = dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
+        if not args:
+            data = np.empty((0,), want)
+        elif all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+            data = np.zeros(args, want)  # Tensor(2, 3): a shape
+        elif len(args) == 1 and isinstance(args[0], Tensor) and dtype is None:
+            data = args[0].data  # shares the data and keeps its dtype, as PyTorch
+        elif len(args) == 1:
+            data = _to_array(args[0], want, copy=False)
+        else:
+            raise TypeError(f"Tensor: expected data or a shape of ints, got {args!r}")
+        self.data = data
         self.grad = None
         self.grad_fn = None
         self._vc = [0]

@@ -235,3 +235,13 @@ def test_pow_at_zero_and_division_by_zero_are_silent_like_pytorch():
         assert (mt.tensor([1.0]) / 0).item() == float("inf")
         assert mt.tensor([0.0]).log().item() == float("-inf")
         assert np.isnan(mt.tensor([-1.0]).sqrt().item())
+
+
+def test_tensor_constructor_follows_pytorchs_legacy_torch_tensor():
+    assert mt.Tensor([1, 2]).dtype == mt.float32  # always the default float dtype
+    assert mt.Tensor(np.array([1, 2])).dtype == mt.float32
+    assert mt.Tensor(2, 3).shape == (2, 3) and mt.Tensor().shape == (0,)
+    t = mt.tensor([1, 2])
+    assert mt.Tensor(t).data is t.data and mt.Tensor(t).dtype == mt.int64
+    a = np.ones(3, np.float32)
+    assert mt.Tensor(a).data is a  # a float32 array is wrapped, not copied

@@ -63,7 +63,7 @@ class TensorDataset(Dataset):
         ts = []
         for i, t in enumerate(tensors):
             if isinstance(t, np.ndarray):
-                t = Tensor(t)
+                t = Tensor._make(t, False, None)  # keeps the array's dtype (int labels ...)
             if not isinstance(t, Tensor):
                 raise TypeError(f"TensorDataset: expected Tensors, got {type(t).__name__} "
                                 f"at position {i}")
