@@ -134,3 +134,24 @@ def load_params(lib: Any, params: list[Any], arrays: list[np.ndarray]) -> None:
 
 def grads_of(params: list[Any]) -> list[np.ndarray]:
     return [np.asarray(p.grad.numpy()) for p in params]
+
+
+def sgd_step_bench(lib: Any, optim: Any, model: Any, params: list[Any],
+                   arrays: list[np.ndarray], loss_fn: Callable[[Any, Any], Any],
+                   x0: np.ndarray, y0: np.ndarray, lr: float) -> Bench:
+    """One SGD training step of ``model``, written as a PyTorch user writes it: the same
+    code runs microtensor and PyTorch (``lib``/``optim`` are the library's modules)."""
+    load_params(lib, params, arrays)
+    opt = optim.SGD(params, lr=lr)
+    x, y = lib.from_numpy(x0), lib.from_numpy(y0)
+    last: dict[str, Any] = {}
+
+    def step() -> None:
+        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        last["loss"] = loss
+
+    return Bench(step, lambda: (last["loss"].item(), grads_of(params)))

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .common import LR, Bench, grads_of, load_params, normal, rng, torchlike, uniform
+from .common import LR, Bench, normal, rng, sgd_step_bench, torchlike, uniform
 
 SIZES: dict[str, dict[str, Any]] = {"full": {"batch": 64}, "tiny": {"batch": 4}}
 CHANNELS = (1, 32, 64)
@@ -171,21 +171,8 @@ def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
     arrays, x0, y0 = inputs(cfg)
     model = cnn(nn)
     model.train()
-    params = list(model.parameters())
-    load_params(lib, params, arrays)
-    opt = optim.SGD(params, lr=LR)
-    x, y = lib.from_numpy(x0), lib.from_numpy(y0)
-    last: dict[str, Any] = {}
-
-    def step() -> None:
-        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        last["loss"] = loss
-
-    return Bench(step, lambda: (last["loss"].item(), grads_of(params)))
+    return sgd_step_bench(lib, optim, model, list(model.parameters()), arrays, F.cross_entropy,
+                          x0, y0, LR)
 
 
 def build_microtensor(cfg: dict[str, Any]) -> Bench:

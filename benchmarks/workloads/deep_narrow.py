@@ -16,12 +16,11 @@ import numpy as np
 from .common import (
     LR,
     Bench,
-    grads_of,
     linear_params,
-    load_params,
     normal,
     require,
     rng,
+    sgd_step_bench,
     torchlike,
 )
 
@@ -78,21 +77,8 @@ def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
     for i in range(cfg["layers"]):
         layers += [nn.Linear(w, w), nn.Tanh()] if i < cfg["layers"] - 1 else [nn.Linear(w, w)]
     model = nn.Sequential(*layers)
-    params = list(model.parameters())
-    load_params(lib, params, arrays)
-    opt = optim.SGD(params, lr=LR)
-    x, target = lib.from_numpy(x0), lib.from_numpy(t0)
-    last: dict[str, Any] = {}
-
-    def step() -> None:
-        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
-        opt.zero_grad()
-        loss = F.mse_loss(model(x), target)
-        loss.backward()
-        opt.step()
-        last["loss"] = loss
-
-    return Bench(step, lambda: (last["loss"].item(), grads_of(params)))
+    return sgd_step_bench(lib, optim, model, list(model.parameters()), arrays, F.mse_loss,
+                          x0, t0, LR)
 
 
 def build_microtensor(cfg: dict[str, Any]) -> Bench:

@@ -15,12 +15,11 @@ import numpy as np
 from .common import (
     LR,
     Bench,
-    grads_of,
     linear_params,
-    load_params,
     normal,
     require,
     rng,
+    sgd_step_bench,
     torchlike,
 )
 
@@ -79,21 +78,8 @@ def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
     d = cfg["dims"]
     model = nn.Sequential(nn.Linear(d[0], d[1]), nn.ReLU(), nn.Linear(d[1], d[2]), nn.ReLU(),
                           nn.Linear(d[2], d[3]))
-    params = list(model.parameters())
-    load_params(lib, params, arrays)
-    opt = optim.SGD(params, lr=LR)
-    x, y = lib.from_numpy(x0), lib.from_numpy(y0)
-    last: dict[str, Any] = {}
-
-    def step() -> None:
-        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        last["loss"] = loss
-
-    return Bench(step, lambda: (last["loss"].item(), grads_of(params)))
+    return sgd_step_bench(lib, optim, model, list(model.parameters()), arrays, F.cross_entropy,
+                          x0, y0, LR)
 
 
 def build_microtensor(cfg: dict[str, Any]) -> Bench:
