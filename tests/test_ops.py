@@ -168,6 +168,44 @@ def test_float32_stays_float32(case: OpCase, data: st.DataObject) -> None:
                                    err_msg=f"{case.name}: float32 output {k} is far from float64")
 
 
+def _spy_on_backward_dtypes(monkeypatch: pytest.MonkeyPatch, seen: list) -> None:
+    # The engine casts every gradient back to its input's dtype, which would hide an op whose
+    # backward computes in float64 (a second copy of the gradient on every call): look at
+    # what each backward returns before that cast.
+    def wrap(cls: type) -> None:
+        original = cls.__dict__["backward"]
+
+        def backward(ctx: Any, grad: np.ndarray) -> Any:
+            result = original(ctx, grad)
+            for r in result if isinstance(result, tuple) else (result,):
+                if isinstance(r, np.ndarray) and grad.dtype == np.float32:
+                    seen.append((cls.__name__, r.dtype))
+            return result
+
+        monkeypatch.setattr(cls, "backward", staticmethod(backward))
+
+    for cls in _defined_functions():
+        if "backward" in cls.__dict__:
+            wrap(cls)
+
+
+@pytest.mark.parametrize("case", GRAD_CASES, ids=_ids(GRAD_CASES))
+@settings(max_examples=5, **_settings)
+@given(data=st.data())
+def test_backward_keeps_float32(case: OpCase, data: st.DataObject) -> None:
+    arrays, params = _draw(data, case)
+    seen: list = []
+    with pytest.MonkeyPatch.context() as mp:
+        _spy_on_backward_dtypes(mp, seen)
+        outs = [o for o in _as_tuple(case.fn(*_tensors(case, arrays, mt.float32), **params))
+                if isinstance(o, mt.Tensor) and o.requires_grad]
+        for o in outs:
+            o.sum().backward(retain_graph=True)
+    upcast = sorted({name for name, dt in seen if dt == np.float64})
+    assert not upcast, (f"{case.name}: backward of {upcast} computes a float32 graph's "
+                        "gradient in float64")
+
+
 @pytest.mark.parametrize("case", GRAD_CASES, ids=_ids(GRAD_CASES))
 @settings(max_examples=GRADCHECK_EXAMPLES, **_settings)
 @given(data=st.data())

@@ -229,7 +229,7 @@ class RPowScalar(Function):
         (out,) = ctx.saved_tensors
         if ctx.c == 0:
             return None, np.zeros_like(grad)
-        return None, grad * out * np.log(ctx.c)
+        return None, grad * out * float(np.log(ctx.c))  # a Python float keeps grad's dtype
 
 
 class Exp(Function):
@@ -350,7 +350,8 @@ class Sigmoid(Function):
     def forward(ctx, a):
         a = _to_float(a)
         e = np.exp(-np.abs(a))  # in (0, 1]: never overflows
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+        d = 1 + e
+        out = np.where(a >= 0, 1 / d, e / d)
         ctx.save_for_backward(out)
         return out
 
@@ -442,7 +443,8 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share = (a > b) + 0.5 * (a == b)  # a tie sends half the gradient each way
+        # A tie sends half the gradient each way (0.5 in grad's dtype: no float64 upcast).
+        share = (a > b) + grad.dtype.type(0.5) * (a == b)
         return grad * share, grad * (1 - share)
 
 
@@ -458,7 +460,7 @@ class Minimum(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        share = (a < b) + 0.5 * (a == b)
+        share = (a < b) + grad.dtype.type(0.5) * (a == b)
         return grad * share, grad * (1 - share)
 
 
