@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
-from .creation import check_device
+from .creation import _leaf, _size, check_device
 from .tensor import Tensor
 
 __all__ = [
@@ -82,27 +82,11 @@ def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator)._rng
 
 
-def _size(size: tuple) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"size: expected non-negative ints, got {tuple(size)}")
-    return tuple(int(s) for s in size)
-
-
 def _float_dtype(dtype: Any) -> np.dtype:
     d = dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
     if d.kind != "f":
         raise TypeError(f"random: expected a floating-point dtype, got {d}")
     return d
-
-
-def _leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._make(arr, False, None)
-    if requires_grad:
-        t.requires_grad = True
-    return t
 
 
 def uniform_array(shape: tuple, low: float, high: float, dtype: np.dtype,
@@ -124,7 +108,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
     """Uniform draws from [0, 1)."""
     check_device(device, "rand")
     d = _float_dtype(dtype)
-    return _leaf(_rng(generator).random(_size(size)).astype(d, copy=False), requires_grad)
+    return _leaf(_rng(generator).random(_size(size, "rand")).astype(d, copy=False), requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
@@ -132,7 +116,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
     """Standard normal draws."""
     check_device(device, "randn")
     d = _float_dtype(dtype)
-    return _leaf(_rng(generator).standard_normal(_size(size)).astype(d, copy=False),
+    return _leaf(_rng(generator).standard_normal(_size(size, "randn")).astype(d, copy=False),
                  requires_grad)
 
 
@@ -173,7 +157,7 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
     d = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
-    arr = _rng(generator).integers(low, high, size=_size((size,))).astype(d, copy=False)
+    arr = _rng(generator).integers(low, high, size=_size((size,), "randint")).astype(d, copy=False)
     return _leaf(arr, requires_grad)
 
 
@@ -192,7 +176,10 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
     check_device(device, "normal")
     m = mean.data if isinstance(mean, Tensor) else mean
     s = std.data if isinstance(std, Tensor) else std
-    shape = _size((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    if size is not None:
+        shape = _size((size,), "normal")
+    else:
+        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
     ref = m if isinstance(m, np.ndarray) else s if isinstance(s, np.ndarray) else None
     d = ref.dtype if ref is not None and ref.dtype.kind == "f" else dtypes.get_default_dtype()
     if dtype is not None:

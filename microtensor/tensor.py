@@ -744,6 +744,16 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
     return arr
 
 
+def data_of(x: Any) -> np.ndarray:
+    """The array behind an op's argument: a Tensor's ``.data``, anything else as an array.
+
+    (``None`` stays ``None``, for optional arguments such as a bias.)
+    """
+    if x is None:
+        return None
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
 def tensor(data: Any, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of ``data``.

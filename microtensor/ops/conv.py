@@ -41,7 +41,7 @@ import numpy as np
 from ..autograd import Function
 from ..dtypes import promote_pair
 from ..errors import DtypeError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 __all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
 
@@ -334,8 +334,6 @@ class AvgPool2d(Function):
 # --------------------------------------------------------------------------- argument checks
 
 
-def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _pair(v: Any, name: str, op: str) -> tuple[int, int]:
@@ -413,7 +411,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A
         ``(N, C_out, Ho, Wo)`` (or ``(C_out, Ho, Wo)``), with
         ``Ho = (H + 2·ph - dh·(kh - 1) - 1) // sh + 1`` and likewise ``Wo``.
     """
-    x, w = _array(input), _array(weight)
+    x, w = data_of(input), data_of(weight)
     _image_input(x, "conv2d")
     if w.dtype.kind != "f":
         raise DtypeError(f"conv2d: expected a floating-point weight, got dtype {w.dtype}")
@@ -430,9 +428,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A
     if w.shape[0] % groups:
         raise ShapeError(f"conv2d: out_channels={w.shape[0]} (weight shape {w.shape}) must be "
                          f"divisible by groups={groups}")
-    if bias is not None and _array(bias).shape != (w.shape[0],):
+    if bias is not None and data_of(bias).shape != (w.shape[0],):
         raise ShapeError(f"conv2d: bias should have shape ({w.shape[0]},), one entry per output "
-                         f"channel of weight {w.shape}, got shape {_array(bias).shape}")
+                         f"channel of weight {w.shape}, got shape {data_of(bias).shape}")
     s = _pair(stride, "stride", "conv2d")
     d = _pair(dilation, "dilation", "conv2d")
     _positive(s, "stride", "conv2d")
@@ -518,7 +516,7 @@ def max_pool2d(input: Tensor, kernel_size: int | tuple[int, int],  # noqa: A002
         ``(N, C, Ho, Wo)``, and the indices of the same shape when asked for. The
         gradient flows to each window's maximum only: the first one on ties.
     """
-    x = _array(input)
+    x = data_of(input)
     _image_input(x, "max_pool2d")
     grid = _pool_geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
     result = MaxPool2d.apply(input, grid)
@@ -547,7 +545,7 @@ def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, int],  # noqa: A002
             False, divide by the number of real elements in the window.
         divisor_override: divide every window's sum by this instead.
     """
-    x = _array(input)
+    x = data_of(input)
     _image_input(x, "avg_pool2d")
     grid = _pool_geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
     (h, w), out, k, s, _, p = grid

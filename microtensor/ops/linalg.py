@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd import Function
 from ..dtypes import promote_pair
 from ..errors import ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 __all__ = ["bmm", "dot", "matmul", "mm"]
 
@@ -72,8 +72,6 @@ def _check_matmul(a: np.ndarray, b: np.ndarray, op: str) -> None:
                              "cannot be broadcast together") from None
 
 
-def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -82,13 +80,13 @@ def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
     Differs from PyTorch on purpose: operands of different dtypes are promoted by the usual
     rules (float32 @ float64 gives float64, int64 @ float32 float32); PyTorch raises.
     """
-    _check_matmul(_array(input), _array(other), "matmul")
+    _check_matmul(data_of(input), data_of(other), "matmul")
     return MatMul.apply(input, other)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Product of two 2-D matrices."""
-    a, b = _array(input), _array(mat2)
+    a, b = data_of(input), data_of(mat2)
     if a.ndim != 2 or b.ndim != 2:
         raise ShapeError(f"mm: expects two 2-D matrices, got shapes {a.shape} and {b.shape}")
     _check_matmul(a, b, "mm")
@@ -97,7 +95,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Batched product of (B, n, k) and (B, k, m)."""
-    a, b = _array(input), _array(mat2)
+    a, b = data_of(input), data_of(mat2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
         raise ShapeError(f"bmm: expects (B, n, k) and (B, k, m) with one B, got shapes "
                          f"{a.shape} and {b.shape}")
@@ -107,7 +105,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
 
 def dot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors of one length."""
-    a, b = _array(input), _array(other)
+    a, b = data_of(input), data_of(other)
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         raise ShapeError(f"dot: expects two 1-D tensors of one length, got shapes "
                          f"{a.shape} and {b.shape}")

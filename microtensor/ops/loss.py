@@ -28,7 +28,7 @@ import numpy as np
 from ..autograd import Function, is_grad_enabled
 from ..dtypes import promote_pair
 from ..errors import DtypeError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
@@ -70,8 +70,6 @@ def _upstream(grad: np.ndarray, reduction: str, n: int) -> np.ndarray:
     return grad / n if reduction == "mean" else grad
 
 
-def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _check_reduction(reduction: str, op: str) -> None:
@@ -341,7 +339,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
     x = input.data
     n_classes = _class_count(x, op)
     w = _class_weight(weight, n_classes, op)
-    t = _array(target)
+    t = data_of(target)
     if t.dtype.kind == "f":
         if t.shape != x.shape:
             raise ShapeError(f"{op}: a float target holds class probabilities and must have "
@@ -372,7 +370,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     x = input.data
     n_classes = _class_count(x, op)
     w = _class_weight(weight, n_classes, op)
-    t = _array(target)
+    t = data_of(target)
     if x.dtype.kind != "f":
         raise DtypeError(f"{op}: input must be a floating-point tensor, got {x.dtype}")
     t = _class_indices(x, t, n_classes, ignore_index, op)
@@ -419,7 +417,7 @@ class L1Loss(Function):
 
 
 def _regression_operands(input: Any, target: Any, op: str) -> None:  # noqa: A002
-    a, b = _array(input), _array(target)
+    a, b = data_of(input), data_of(target)
     _float_pair(a, b, op)
     if a.shape != b.shape:
         try:
@@ -563,7 +561,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
 
 def _binary_operands(input: Tensor, target: Any, op: str) -> tuple[np.ndarray, np.ndarray]:  # noqa: A002
-    x, t = _array(input), _array(target)
+    x, t = data_of(input), data_of(target)
     _float_pair(x, t, op)
     if x.dtype.kind != "f":
         raise DtypeError(f"{op}: input must be a floating-point tensor, got {x.dtype}")
@@ -672,7 +670,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Difference from PyTorch: ``weight`` must be 2-D, and mixed float dtypes are promoted
     as ``matmul`` does (PyTorch refuses them).
     """
-    x, w = _array(input), _array(weight)
+    x, w = data_of(input), data_of(weight)
     if x.ndim == 0:
         raise ShapeError("linear: input must have at least 1 dimension (*, in_features), "
                          "got a 0-d tensor")
@@ -684,7 +682,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"last dim) but weight of shape {w.shape} expects in_features="
                          f"{w.shape[1]}")
     if bias is not None:
-        b = _array(bias)
+        b = data_of(bias)
         out = (w.shape[0],)
         ok = b.shape == out  # the usual case, checked without NumPy's broadcasting machinery
         if not ok:

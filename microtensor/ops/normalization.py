@@ -35,7 +35,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..errors import DtypeError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 
 __all__ = ["batch_norm", "layer_norm"]
 
@@ -207,10 +207,6 @@ class LayerNorm(Function):
 # --------------------------------------------------------------------------- public functions
 
 
-def _array(x: Any) -> np.ndarray | None:
-    if x is None:
-        return None
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _float_input(x: np.ndarray, op: str) -> None:
@@ -257,7 +253,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         ValueError: in training mode with one value per channel (its variance is 0/0),
             as PyTorch: ``Expected more than 1 value per channel when training``.
     """
-    x = _array(input)
+    x = data_of(input)
     _float_input(x, "batch_norm")
     if x.ndim < 2:
         raise ShapeError(f"batch_norm: expected an input of shape (N, C), (N, C, L) or "
@@ -266,9 +262,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise TypeError("batch_norm: momentum must be a float; the cumulative average "
                         "(momentum=None) is nn.BatchNorm's, which passes 1/num_batches_tracked")
     channels = x.shape[1]
-    rm, rv = _array(running_mean), _array(running_var)
-    for name, v in (("running_mean", rm), ("running_var", rv), ("weight", _array(weight)),
-                    ("bias", _array(bias))):
+    rm, rv = data_of(running_mean), data_of(running_var)
+    for name, v in (("running_mean", rm), ("running_var", rv), ("weight", data_of(weight)),
+                    ("bias", data_of(bias))):
         _check_vector(v, name, channels, x.shape, "batch_norm")
     if training:
         if x.size // max(channels, 1) <= 1:
@@ -296,7 +292,7 @@ def layer_norm(input: Tensor, normalized_shape: int | tuple[int, ...] | list[int
         weight, bias: ``γ``, ``β`` of shape ``normalized_shape``, or ``None``.
         eps: added to the (biased) variance under the square root.
     """
-    x = _array(input)
+    x = data_of(input)
     _float_input(x, "layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
         else tuple(normalized_shape)
@@ -306,7 +302,7 @@ def layer_norm(input: Tensor, normalized_shape: int | tuple[int, ...] | list[int
         want = ", ".join(["*", *map(str, shape)])
         raise ShapeError(f"layer_norm: given normalized_shape={shape}, expected an input of "
                          f"shape ({want}), got shape {x.shape}")
-    for name, v in (("weight", _array(weight)), ("bias", _array(bias))):
+    for name, v in (("weight", data_of(weight)), ("bias", data_of(bias))):
         if v is not None and v.shape != shape:
             raise ShapeError(f"layer_norm: {name} should have shape normalized_shape={shape}, "
                              f"got shape {v.shape}")
