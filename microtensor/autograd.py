@@ -150,7 +150,13 @@ class Node:
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """One bool per forward argument: does that input need a gradient?"""
-        return tuple([e is not None for e in self._next])
+        nxt = self._next
+        n = len(nxt)  # spelled out for the usual arities: backward formulas ask on every call
+        if n == 2:
+            return (nxt[0] is not None, nxt[1] is not None)
+        if n == 3:
+            return (nxt[0] is not None, nxt[1] is not None, nxt[2] is not None)
+        return tuple([e is not None for e in nxt])
 
     # ---- introspection
 
@@ -353,21 +359,31 @@ class Function:
             raise
         if type(out) is not np.ndarray:
             out = np.asarray(out)
+        # Tensor._make, inlined: this runs for every op.
+        t = _new_object(Tensor)
+        t.data = out
+        t.grad = None
+        t._vc = [0]
+        t._hooks = None
         if not record:
-            return _new_tensor(out, False, None)
-        t = _new_tensor(out, True, ctx)
+            t._rg = False
+            t.grad_fn = None
+            return t
+        t._rg = True
+        t.grad_fn = ctx
         ctx._seq = _next_seq()  # creation order: a node is always younger than its inputs
         ctx._fn = cls
         ctx._shape = out.shape
         ctx._dtype = out.dtype
-        ctx._versions = _saved_versions(ctx._saved, args, arrays, t) if ctx._saved else None
+        if ctx._saved:
+            ctx._versions = _saved_versions(ctx._saved, args, arrays, t)
         if forward_observers:  # e.g. microtensor.viz.detect_anomaly(); empty: no cost
             for obs in forward_observers:
                 obs(ctx, out)
         return t
 
 
-def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> list | None:
+def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> list:
     """Pair every saved array that belongs to a tensor with that tensor's version now.
 
     Arrays the forward computed itself are private to the node and need no check.
@@ -387,7 +403,7 @@ def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> lis
                     checks.append((a._vc, a._vc[0], i))
                 break
             i += 1
-    return checks or None
+    return checks
 
 
 def _broadcast_error(cls: type, arrays: list) -> ShapeError:
@@ -482,6 +498,9 @@ def run_backward(
     # Nodes whose output gradient has started to arrive, youngest first: every consumer
     # of a node is younger than it, so when a node is popped its gradient is complete.
     heap: list[tuple[int, Node]] = []
+    # When exactly one node is waiting it stays out of the heap: a chain of ops (the common
+    # case) never pays for a push and a pop.
+    pending: Node | None = None
     for r, g in zip(roots, root_grads):
         fn = r.grad_fn
         if fn is None:
@@ -497,20 +516,25 @@ def run_backward(
 
     extras = _node_extras[0] or capture is not None or bool(grad_observers)
     pop, get = grads.pop, grads.get
-    while heap:
-        node = heappop(heap)[1]
+    while True:
+        if pending is not None:
+            node, pending = pending, None
+        elif heap:
+            node = heappop(heap)[1]
+        else:
+            break
         g = pop(node)
         if extras:
             g = _observe(node, g, capture)
         if record:  # for microtensor.viz: keep a small gradient, summarize a large one
             node._grad = g if g.size <= keep_max else summarize_grad(g)
-        if node._saved is None:
-            raise RuntimeError(_freed_message(node))
-        versions = node._versions
-        if versions is not None:
-            for counter, expected, index in versions:
+        saved = node._saved
+        if saved:  # was any of it modified in place since? (set by apply when it saved)
+            for counter, expected, index in node._versions:
                 if counter[0] != expected:
                     raise RuntimeError(_version_message(node, counter[0], expected, index))
+        elif saved is None:
+            raise RuntimeError(_freed_message(node))
 
         result = node._fn.backward(node, g)
         if type(result) is not tuple:
@@ -532,7 +556,13 @@ def run_backward(
                 prev = get(edge)
                 if prev is None:
                     grads[edge] = ig
-                    heappush(heap, (-edge._seq, edge))
+                    if pending is None and not heap:
+                        pending = edge
+                    else:
+                        if pending is not None:
+                            heappush(heap, (-pending._seq, pending))
+                            pending = None
+                        heappush(heap, (-edge._seq, edge))
                 elif edge in owned:
                     np.add(prev, ig, out=prev)
                 else:
@@ -560,9 +590,8 @@ def run_backward(
                 else:
                     leaf_grads[edge] = _added(prev, ig)
                     leaf_owned.add(edge)
-        if not retain_graph and node._saved:
+        if saved and not retain_graph:
             node._saved = None
-            node._versions = None
 
     for t, g in leaf_grads.items():
         _to_leaf(t, g, t not in leaf_owned, capture, serial)
@@ -782,6 +811,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
 
 # Bound once: Function.apply calls them for every op.
 _new_tensor = Tensor._make
+_new_object = object.__new__
 _next_seq = itertools.count().__next__
 
 

@@ -68,7 +68,7 @@ class Sub(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, -grad
+        return grad, (-grad if ctx.needs_input_grad[1] else None)  # x - 0.5 needs no -grad
 
 
 class Mul(Function):
@@ -337,7 +337,9 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (1 - out * out)
+        # grad * (1 - out**2), written without the Python 1: NumPy takes about as long to
+        # combine a Python number with a small array as to do the arithmetic itself.
+        return grad - grad * out * out
 
 
 class Sigmoid(Function):
