@@ -480,6 +480,59 @@ def test_deepcopy_module():
     assert [n for n, _ in c.named_parameters()] == [n for n, _ in m.named_parameters()]
 
 
+
+# The members' mirror in __dict__ (members.py) must never show a stale value.
+
+
+def test_direct_writes_to_the_member_dicts_are_seen_as_attributes():
+    m = Affine(2, 2)
+    w = nn.Parameter(mt.ones(2, 2))
+    m._parameters["weight"] = w  # as pruning / weight normalisation code does
+    assert m.weight is w
+    del m._parameters["weight"]
+    with pytest.raises(AttributeError):
+        m.weight  # noqa: B018
+    m.weight = w
+    assert m._parameters.pop("weight") is w and not hasattr(m, "weight")
+    m._parameters.update(weight=w)
+    assert m.weight is w
+    m._parameters.clear()
+    assert not hasattr(m, "weight") and not hasattr(m, "bias")
+    assert m._parameters.setdefault("bias", None) is None and m.bias is None
+    m._buffers.popitem()
+    assert "scratch" not in m._buffers and not hasattr(m, "scratch")
+
+
+def test_reassigning_and_deleting_members_through_attributes():
+    m = Affine(2, 2)
+    m.weight = None
+    assert m.weight is None and m._parameters["weight"] is None
+    del m.bias
+    assert not hasattr(m, "bias")
+    m.bias = mt.zeros(2)  # no longer registered: a plain attribute now
+    assert "bias" not in m._parameters and isinstance(m.bias, mt.Tensor)
+    m.calls = mt.ones((), dtype=mt.int64)
+    assert m._buffers["calls"] is m.calls
+
+
+def test_copies_of_a_module_do_not_share_or_corrupt_members():
+    m = Affine(2, 2)
+    shallow = copy.copy(m)
+    shallow.weight = nn.Parameter(mt.zeros(2, 2))
+    assert m.weight is m._parameters["weight"] and m.weight is not shallow.weight
+    deep = copy.deepcopy(m)
+    del deep._parameters["bias"]
+    assert not hasattr(deep, "bias") and m.bias is m._parameters["bias"]
+    assert type(deep._parameters) is type(m._parameters)
+
+
+def test_sequential_renumbering_leaves_no_stale_children():
+    seq = nn.Sequential(Affine(1, 1), Affine(1, 1), Affine(1, 1))
+    last = seq[2]
+    del seq[0]
+    assert not hasattr(seq, "2") and getattr(seq, "1") is last
+    assert "2" not in dir(seq) and len(seq) == 2
+
 # ---------------------------------------------------------------------- hooks
 
 

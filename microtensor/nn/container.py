@@ -31,8 +31,9 @@ def _abs_index(idx: Any, size: int, where: str) -> int:
 
 def _renumber(module: Module) -> None:
     # After a deletion keys must again be "0", "1", ... so indexing and state_dict agree.
-    object.__setattr__(module, "_modules",
-                       OrderedDict((str(i), m) for i, m in enumerate(module._modules.values())))
+    mods = list(module._modules.values())
+    module._modules.clear()
+    module._modules.update((str(i), m) for i, m in enumerate(mods))
 
 
 class Sequential(Module):
@@ -108,7 +109,7 @@ class Sequential(Module):
             index += n
         mods = list(self._modules.values())
         mods.insert(index, module)
-        object.__setattr__(self, "_modules", OrderedDict())
+        self._modules.clear()
         for i, m in enumerate(mods):
             self.add_module(str(i), m)
         return self

@@ -29,9 +29,14 @@ from .. import dtypes
 from ..autograd import clear_grads, no_grad
 from ..tensor import Tensor
 from .hooks import RemovableHandle, _BackwardHook
+from .members import Members
 from .parameter import Parameter
 
 __all__ = ["Module", "RemovableHandle"]
+
+
+# Where a Module keeps its members; each also mirrors them into the module's __dict__.
+_STORES = ("_parameters", "_buffers", "_modules")
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -88,7 +93,9 @@ class Module:
     Call the module (``model(x)``), not ``forward``, so that hooks run.
     Differences from PyTorch: no devices beyond the CPU, no global hooks, no
     ``always_call`` forward hooks, no state-dict hooks; the full backward hook
-    with no input requiring grad fires without PyTorch's warning.
+    with no input requiring grad fires without PyTorch's warning; parameters, buffers
+    and submodules are also plain entries of the module's ``__dict__`` (so
+    ``vars(module)`` lists them), which makes ``self.weight`` a fast read (members.py).
     """
 
     training: bool
@@ -100,11 +107,15 @@ class Module:
                             "Module.__init__ takes none")
         # object.__setattr__: these are plain attributes, not parameters or modules.
         init = object.__setattr__
+        attrs = self.__dict__
+        for store in _STORES:  # __init__ called again: forget the old members' mirrors
+            for name in attrs.get(store, ()):
+                attrs.pop(name, None)
         init(self, "training", True)
-        init(self, "_parameters", {})
-        init(self, "_buffers", {})
+        init(self, "_parameters", Members(attrs))
+        init(self, "_buffers", Members(attrs))
         init(self, "_non_persistent_buffers_set", set())
-        init(self, "_modules", {})
+        init(self, "_modules", Members(attrs))
         init(self, "_forward_pre_hooks", OrderedDict())
         init(self, "_forward_pre_hooks_with_kwargs", set())
         init(self, "_forward_hooks", OrderedDict())
@@ -185,10 +196,11 @@ class Module:
         return p
 
     def __getattr__(self, name: str) -> Any:
-        # Called only when normal lookup fails; reading __dict__ directly keeps copy/pickle
-        # (which probe attributes on a bare instance) from recursing.
+        # Called only when normal lookup fails, which the members' mirror in __dict__ makes
+        # rare (members.py); reading __dict__ directly keeps copy/pickle (which probe
+        # attributes on a bare instance) from recursing.
         d = self.__dict__
-        for store in ("_parameters", "_buffers", "_modules"):
+        for store in _STORES:
             if store in d and name in d[store]:
                 return d[store][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
@@ -249,9 +261,17 @@ class Module:
             object.__delattr__(self, name)
 
     def __dir__(self) -> list[str]:
-        keys = (dir(type(self)) + list(self.__dict__) + list(self._parameters)
-                + list(self._modules) + list(self._buffers))
+        keys = set(dir(type(self))) | set(self.__dict__)
         return sorted(k for k in keys if not k[0].isdigit())
+
+    def __setstate__(self, state: dict) -> None:
+        # copy.copy, copy.deepcopy and pickle land here: the member dictionaries are rebuilt
+        # so that they mirror into this module's own __dict__ (members.py).
+        attrs = self.__dict__
+        attrs.update(state)
+        for store in _STORES:
+            if store in attrs:
+                attrs[store] = Members(attrs, attrs[store])
 
     # ------------------------------------------------------------------ iteration
 
