@@ -93,6 +93,26 @@ def test_ignore_index_drops_samples_from_the_loss_its_gradient_and_the_mean():
     assert none.data[1] == 0.0
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_fast_path_agrees_with_the_general_one(reduction):
+    # No weight, no smoothing, nothing ignored takes CrossEntropy's short path; weights of
+    # one take the general path through the same math.
+    up = np.array([0.5, -1.0, 2.0]) if reduction == "none" else None
+
+    def run(weight):
+        x = leaf(X)
+        out = F.cross_entropy(x, mt.tensor(T), weight=weight, reduction=reduction)
+        out.backward(None if up is None else mt.tensor(up))
+        return out.data, x.grad.data
+
+    plain, ones = run(None), run(mt.tensor(np.ones(C)))
+    close(plain[0], ones[0])
+    close(plain[1], ones[1])
+    scale = {"mean": 1 / N, "sum": 1.0, "none": None}[reduction]
+    want = (np.exp(log_softmax(X)) - np.eye(C)[T]) * (scale if up is None else up[:, None])
+    close(plain[1], want)
+
+
 def test_ignore_index_may_be_a_class():
     t = np.array([0, 3, 1])
     got = F.cross_entropy(mt.tensor(X), mt.tensor(t), ignore_index=3)

@@ -142,7 +142,12 @@ def _class_indices(x: np.ndarray, t: np.ndarray, n_classes: int, ignore_index: i
         hint = " (class probabilities must be a float tensor)" if t.shape == x.shape else ""
         raise ShapeError(f"{op}: target of shape {t.shape} does not fit input of shape "
                          f"{x.shape}: class-index targets need shape {want}{hint}")
-    bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    # Two reductions settle the usual case (every target a class); the element-wise test
+    # runs only when something lies outside [0, C), which ignore_index may explain.
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+    else:
+        bad = np.zeros((), bool)
     if bad.any():
         v = t[bad].flat[0]
         raise TargetIndexError(f"{op}: target {v} is out of range for {n_classes} classes "
@@ -181,6 +186,21 @@ class CrossEntropy(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        ctx.plain = (weight is None and not label_smoothing and x.ndim == 2
+                     and not (target == ignore_index).any())
+        if ctx.plain:  # the usual case, in few NumPy calls: -log p_t, grad (p - onehot(t))
+            logp = _log_softmax(x, 1)
+            rows = np.arange(x.shape[0])
+            loss = -logp[rows, target]
+            ctx.save_for_backward(logp)
+            ctx.rows, ctx.target, ctx.reduction = rows, target, reduction
+            if reduction == "none":
+                return loss
+            total = loss.sum()
+            if reduction == "sum":
+                return total
+            with np.errstate(invalid="ignore", divide="ignore"):  # an empty batch: nan
+                return total / x.dtype.type(x.shape[0])
         unbatched = x.ndim == 1
         if unbatched:  # one sample: work on a batch of 1
             x, target = x[None], target[None]
@@ -212,6 +232,13 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         (logp,) = ctx.saved_tensors
+        if ctx.plain:
+            dx = np.exp(logp)  # softmax(x), a fresh array: the one-hot term goes in in place
+            dx[ctx.rows, ctx.target] -= 1
+            if ctx.reduction == "none":
+                return dx * grad[:, None], None
+            scale = grad / logp.shape[0] if ctx.reduction == "mean" else grad
+            return dx * scale, None
         eps, wt, keep = ctx.eps, ctx.wt, ctx.keep
         n_classes = logp.shape[1]
         if ctx.unbatched and ctx.reduction == "none":
@@ -637,10 +664,16 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b):
-        x, w = promote_pair(x, w)
+        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+            raise _linear_shape_error(x, w)
+        if b is not None and b.shape != w.shape[:1]:
+            _check_linear_bias(b, w)
+        if x.dtype is not w.dtype:
+            x, w = promote_pair(x, w)
         out = x @ w.T
         if b is not None:
-            out, b = promote_pair(out, b)
+            if b.dtype is not out.dtype:
+                out, b = promote_pair(out, b)
             out += b  # out is ours: add the bias in place
         ctx.save_for_backward(x, w)
         return out
@@ -649,9 +682,13 @@ class Linear(Function):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        g2 = grad.reshape(-1, grad.shape[-1])  # (batch, out_features)
+        if grad.ndim != 2:  # flatten the batch axes: (batch, out_features), (batch, in_features)
+            x = x.reshape(-1, x.shape[-1])
+            g2 = grad.reshape(-1, grad.shape[-1])
+        else:
+            g2 = grad
         gx = grad @ w if need_x else None
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if need_w else None
+        gw = g2.T @ x if need_w else None
         gb = g2.sum(axis=0) if need_b else None
         return gx, gw, gb
 
@@ -670,27 +707,31 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Difference from PyTorch: ``weight`` must be 2-D, and mixed float dtypes are promoted
     as ``matmul`` does (PyTorch refuses them).
     """
-    x, w = data_of(input), data_of(weight)
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
+        bad, what = ("input", input) if not isinstance(input, Tensor) else ("weight", weight)
+        raise TypeError(f"linear: {bad} must be a Tensor, not {type(what).__name__}")
+    return Linear.apply(input, weight, bias)  # Linear.forward checks the shapes
+
+
+def _linear_shape_error(x: np.ndarray, w: np.ndarray) -> ShapeError:
     if x.ndim == 0:
-        raise ShapeError("linear: input must have at least 1 dimension (*, in_features), "
-                         "got a 0-d tensor")
+        return ShapeError("linear: input must have at least 1 dimension (*, in_features), "
+                          "got a 0-d tensor")
     if w.ndim != 2:
-        raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
-                         f"{w.shape}")
-    if x.shape[-1] != w.shape[1]:
-        raise ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1]} in_features (its "
-                         f"last dim) but weight of shape {w.shape} expects in_features="
-                         f"{w.shape[1]}")
-    if bias is not None:
-        b = data_of(bias)
-        out = (w.shape[0],)
-        ok = b.shape == out  # the usual case, checked without NumPy's broadcasting machinery
-        if not ok:
-            try:
-                ok = np.broadcast_shapes(b.shape, out) == out
-            except ValueError:
-                ok = False
-        if not ok:
-            raise ShapeError(f"linear: bias of shape {b.shape} does not match out_features="
-                             f"{w.shape[0]} (expected shape {out})")
-    return Linear.apply(input, weight, bias)
+        return ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                          f"{w.shape}")
+    return ShapeError(f"linear: input of shape {x.shape} has {x.shape[-1]} in_features (its "
+                      f"last dim) but weight of shape {w.shape} expects in_features="
+                      f"{w.shape[1]}")
+
+
+def _check_linear_bias(b: np.ndarray, w: np.ndarray) -> None:
+    # A bias that is not exactly (out_features,) must still broadcast to it.
+    out = (w.shape[0],)
+    try:
+        ok = np.broadcast_shapes(b.shape, out) == out
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ShapeError(f"linear: bias of shape {b.shape} does not match out_features="
+                         f"{w.shape[0]} (expected shape {out})")
