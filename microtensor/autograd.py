@@ -127,8 +127,11 @@ class Node:
     :attr:`output_grad`, :attr:`backward_pass`.
     """
 
-    __slots__ = ("_fn", "_next", "_saved", "_versions", "_shape", "_dtype", "_grad", "_pass",
-                 "_seq", "__dict__", "__weakref__")
+    # saved_tensors: the arrays given to save_for_backward (NumPy arrays, not Tensors); None
+    # once backward has freed them (the engine then refuses to run the node again). A plain
+    # slot rather than a property: every backward formula reads it.
+    __slots__ = ("_fn", "_next", "saved_tensors", "_versions", "_shape", "_dtype", "_grad",
+                 "_pass", "_seq", "__dict__", "__weakref__")
 
     # Rarely used fields live on the class and are shadowed per instance when set; the
     # engine looks at them only once some node anywhere has had one set (_node_extras).
@@ -137,15 +140,7 @@ class Node:
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         """Keep arrays for backward; the engine checks they are not modified in place meanwhile."""
-        self._saved = arrays
-
-    @property
-    def saved_tensors(self) -> tuple:
-        """The arrays given to :meth:`save_for_backward` (NumPy arrays, not Tensors)."""
-        saved = self._saved
-        if saved is None:
-            raise RuntimeError(_freed_message(self))
-        return saved
+        self.saved_tensors = arrays
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -184,7 +179,7 @@ class Node:
     @property
     def saved_shapes(self) -> tuple[tuple[int, ...], ...]:
         """Shapes of the saved arrays (empty once freed)."""
-        return tuple(np.shape(a) for a in (self._saved or ()))
+        return tuple(np.shape(a) for a in (self.saved_tensors or ()))
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -328,7 +323,7 @@ class Function:
     def apply(cls, *args: Any) -> Tensor:
         """Run ``forward`` on the arguments' arrays and record a node when a gradient is needed."""
         ctx = Node()
-        ctx._saved = ()
+        ctx.saved_tensors = ()
         arrays = []
         record = False
         if _mode.enabled:
@@ -375,35 +370,30 @@ class Function:
         ctx._fn = cls
         ctx._shape = out.shape
         ctx._dtype = out.dtype
-        if ctx._saved:
-            ctx._versions = _saved_versions(ctx._saved, args, arrays, t)
+        saved = ctx.saved_tensors
+        if saved:
+            # Pair each saved array that belongs to a tensor with that tensor's version now,
+            # as (version counter, version, input index or -1 for the output). Arrays the
+            # forward computed itself are the node's own and need no check.
+            checks = []
+            for s in saved:
+                if s is out:
+                    checks.append((t._vc, 0, -1))
+                    continue
+                i = 0
+                for arr in arrays:
+                    if s is arr:
+                        a = args[i]
+                        if isinstance(a, Tensor):
+                            vc = a._vc
+                            checks.append((vc, vc[0], i))
+                        break
+                    i += 1
+            ctx._versions = checks
         if forward_observers:  # e.g. microtensor.viz.detect_anomaly(); empty: no cost
             for obs in forward_observers:
                 obs(ctx, out)
         return t
-
-
-def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> list:
-    """Pair every saved array that belongs to a tensor with that tensor's version now.
-
-    Arrays the forward computed itself are private to the node and need no check.
-    Each entry is (version counter, version at save time, input index or -1 for the output).
-    """
-    checks = []
-    od = out.data
-    for s in saved:
-        if s is od:
-            checks.append((out._vc, 0, -1))
-            continue
-        i = 0
-        for arr in arrays:
-            if s is arr:
-                a = args[i]
-                if isinstance(a, Tensor):
-                    checks.append((a._vc, a._vc[0], i))
-                break
-            i += 1
-    return checks
 
 
 def _broadcast_error(cls: type, arrays: list) -> ShapeError:
@@ -528,7 +518,7 @@ def run_backward(
             g = _observe(node, g, capture)
         if record:  # for microtensor.viz: keep a small gradient, summarize a large one
             node._grad = g if g.size <= keep_max else summarize_grad(g)
-        saved = node._saved
+        saved = node.saved_tensors
         if saved:  # was any of it modified in place since? (set by apply when it saved)
             for counter, expected, index in node._versions:
                 if counter[0] != expected:
@@ -591,10 +581,14 @@ def run_backward(
                     leaf_grads[edge] = _added(prev, ig)
                     leaf_owned.add(edge)
         if saved and not retain_graph:
-            node._saved = None
+            node.saved_tensors = None
 
     for t, g in leaf_grads.items():
-        _to_leaf(t, g, t not in leaf_owned, capture, serial)
+        if t.grad is None and capture is None and not t._hooks:  # the usual case, inline
+            grad = t.grad = _new_tensor(g if t in leaf_owned else g.copy(), False, None)
+            grad._vc = [0, 1, serial, 0]
+        else:
+            _to_leaf(t, g, t not in leaf_owned, capture, serial)
     return None if capture is None else capture.result()
 
 

@@ -229,21 +229,27 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{self._name} does not implement _update_group")
 
-    def _grads(self, group: dict[str, Any]) -> Iterable[tuple[Tensor, np.ndarray]]:
-        """Yield ``(param, grad array)`` for each parameter of the group that has a gradient,
-        the gradient negated if the group maximizes."""
-        maximize = bool(group.get("maximize", False))
+    def _grads(self, group: dict[str, Any]) -> list[tuple[Tensor, np.ndarray]]:
+        """``(param, grad array)`` for each parameter of the group that has a gradient,
+        the gradient negated if the group maximizes.
+
+        Each listed parameter's version is bumped: the caller updates it in place, so a
+        graph recorded before this step that saved it must now refuse to backward (as
+        PyTorch's in-place updates do).
+        """
+        maximize = group.get("maximize", False)
+        out = []
         for i, p in enumerate(group["params"]):
-            if p.grad is None:
+            grad = p.grad
+            if grad is None:
                 continue
-            g = p.grad.data
+            g = grad.data
             if g.shape != p.data.shape:
                 raise ShapeError(f"{self._name}.step: parameter {i} has shape {p.data.shape} "
                                  f"but its .grad has shape {g.shape}")
-            yield p, (-g if maximize else g)
-            # The update wrote into p in place: a graph recorded before this step that saved
-            # p must now refuse to backward (as PyTorch's in-place updates do).
+            out.append((p, -g if maximize else g))
             p._vc[0] += 1
+        return out
 
     # ------------------------------------------------------------------ checkpoints
 
