@@ -383,6 +383,24 @@ def test_linear_frozen_input_and_no_bias():
     assert x.grad is None
 
 
+def test_linear_wants_tensors_and_checks_shapes_in_its_forward():
+    x, w = mt.ones(1, 2), mt.ones(3, 2)
+    for args, name in [(([[1.0, 2.0]], w), "input"), ((x, np.ones((3, 2))), "weight"),
+                       ((x, w, 0.5), "bias")]:
+        with pytest.raises(TypeError, match=f"linear: {name} must be a Tensor"):
+            F.linear(*args)
+    with pytest.raises(ShapeError, match=r"bias of shape \(2,\) does not match out_features=3"):
+        F.linear(x, w, mt.ones(2))
+    close(F.linear(x, w, mt.ones(1)).data, np.full((1, 3), 3.0))  # a bias that broadcasts
+
+
+def test_cross_entropy_of_an_empty_batch_is_nan_with_an_empty_gradient():
+    x = leaf(np.zeros((0, C)))
+    loss = F.cross_entropy(x, mt.tensor(np.zeros(0, np.int64)))
+    loss.backward()
+    assert math.isnan(loss.item()) and x.grad.shape == (0, C)
+
+
 # --------------------------------------------------------------------------- softmax and friends
 
 

@@ -237,7 +237,7 @@ class CrossEntropy(Function):
             dx[ctx.rows, ctx.target] -= 1
             if ctx.reduction == "none":
                 return dx * grad[:, None], None
-            scale = grad / logp.shape[0] if ctx.reduction == "mean" else grad
+            scale = grad / max(logp.shape[0], 1) if ctx.reduction == "mean" else grad
             return dx * scale, None
         eps, wt, keep = ctx.eps, ctx.wt, ctx.keep
         n_classes = logp.shape[1]
@@ -707,9 +707,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     Difference from PyTorch: ``weight`` must be 2-D, and mixed float dtypes are promoted
     as ``matmul`` does (PyTorch refuses them).
     """
-    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)):
-        bad, what = ("input", input) if not isinstance(input, Tensor) else ("weight", weight)
-        raise TypeError(f"linear: {bad} must be a Tensor, not {type(what).__name__}")
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)
+            and (bias is None or isinstance(bias, Tensor))):
+        for name, value in (("input", input), ("weight", weight), ("bias", bias)):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"linear: {name} must be a Tensor, not {type(value).__name__}")
     return Linear.apply(input, weight, bias)  # Linear.forward checks the shapes
 
 
