@@ -584,11 +584,7 @@ def run_backward(
             node.saved_tensors = None
 
     for t, g in leaf_grads.items():
-        if t.grad is None and capture is None and not t._hooks:  # the usual case, inline
-            grad = t.grad = _new_tensor(g if t in leaf_owned else g.copy(), False, None)
-            grad._vc = [0, 1, serial, 0]
-        else:
-            _to_leaf(t, g, t not in leaf_owned, capture, serial)
+        _to_leaf(t, g, t not in leaf_owned, capture, serial)
     return None if capture is None else capture.result()
 
 

@@ -337,16 +337,12 @@ class Tensor:
         return _ew.Sub.apply(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        if isinstance(other, Tensor):  # the usual case, without mul's dispatch on numbers
-            return _ew.Mul.apply(self, other)
         return _ew.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
         return _ew.mul(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        if isinstance(other, Tensor):
-            return _ew.Div.apply(self, other)
         return _ew.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Bench, normal, require, rng, torchlike
+from .common import Bench, normal, require, rng, torchlike, torchlike_builders
 
 SIZES: dict[str, dict[str, Any]] = {"full": {"n": 1024}, "tiny": {"n": 32}}
 
@@ -52,14 +52,6 @@ def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
     return Bench(step, lambda: (last["loss"].item(), [a.grad.numpy(), b.grad.numpy()]))
 
 
-def build_microtensor(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "microtensor")
-
-
-def build_torch(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "torch")
-
-
 def build_mygrad(cfg: dict[str, Any]) -> Bench:
     mg = require("mygrad")
     a0, b0 = inputs(cfg)
@@ -90,5 +82,5 @@ def build_autograd(cfg: dict[str, Any]) -> Bench:
     return Bench(step, lambda: (float(last["loss"]), list(last["grads"])))
 
 
-BUILDERS = {"numpy": build_numpy, "microtensor": build_microtensor, "torch": build_torch,
+BUILDERS = {"numpy": build_numpy, **torchlike_builders(_build_torchlike),
             "mygrad": build_mygrad, "autograd": build_autograd}

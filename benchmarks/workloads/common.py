@@ -9,6 +9,7 @@ drawn once from one NumPy seed — can be checked against the floor's.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -105,6 +106,12 @@ def compare(loss: float, sums: list[float], ref_loss: float, ref_sums: list[floa
 
 
 # ------------------------------------------------------------------------------ torch-alikes
+
+
+def torchlike_builders(build: Callable[..., Bench]) -> dict[str, Callable[..., Bench]]:
+    """The ``"microtensor"`` and ``"torch"`` entries of a workload's ``BUILDERS``, for a
+    workload whose user code runs unchanged on both: ``build(cfg, impl)``."""
+    return {impl: functools.partial(build, impl=impl) for impl in ("microtensor", "torch")}
 
 
 def torchlike(impl: str) -> tuple[Any, Any, Any, Any]:

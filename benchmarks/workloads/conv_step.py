@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .common import LR, Bench, normal, rng, sgd_step_bench, torchlike, uniform
+from .common import LR, Bench, normal, rng, sgd_step_bench, torchlike, torchlike_builders, uniform
 
 SIZES: dict[str, dict[str, Any]] = {"full": {"batch": 64}, "tiny": {"batch": 4}}
 CHANNELS = (1, 32, 64)
@@ -175,19 +175,11 @@ def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
                           x0, y0, LR)
 
 
-def build_microtensor(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "microtensor")
-
-
-def build_torch(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "torch")
-
-
 def _not_compared(cfg: dict[str, Any]) -> Bench:
     from .common import Unavailable
 
     raise Unavailable("not run on conv_step (its target is against the floor only)")
 
 
-BUILDERS = {"numpy": build_numpy, "microtensor": build_microtensor, "torch": build_torch,
+BUILDERS = {"numpy": build_numpy, **torchlike_builders(_build_torchlike),
             "mygrad": _not_compared, "autograd": _not_compared}

@@ -22,6 +22,7 @@ from .common import (
     rng,
     sgd_step_bench,
     torchlike,
+    torchlike_builders,
 )
 
 SIZES: dict[str, dict[str, Any]] = {
@@ -81,14 +82,6 @@ def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
                           x0, t0, LR)
 
 
-def build_microtensor(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "microtensor")
-
-
-def build_torch(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "torch")
-
-
 def build_mygrad(cfg: dict[str, Any]) -> Bench:
     mg = require("mygrad")
     arrays, x, target = inputs(cfg)
@@ -139,5 +132,5 @@ def build_autograd(cfg: dict[str, Any]) -> Bench:
     return Bench(step, lambda: (float(last["loss"]), list(last["grads"])))
 
 
-BUILDERS = {"numpy": build_numpy, "microtensor": build_microtensor, "torch": build_torch,
+BUILDERS = {"numpy": build_numpy, **torchlike_builders(_build_torchlike),
             "mygrad": build_mygrad, "autograd": build_autograd}

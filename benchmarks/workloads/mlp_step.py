@@ -21,6 +21,7 @@ from .common import (
     rng,
     sgd_step_bench,
     torchlike,
+    torchlike_builders,
 )
 
 SIZES: dict[str, dict[str, Any]] = {
@@ -82,14 +83,6 @@ def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
                           x0, y0, LR)
 
 
-def build_microtensor(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "microtensor")
-
-
-def build_torch(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "torch")
-
-
 def build_mygrad(cfg: dict[str, Any]) -> Bench:
     mg = require("mygrad")
     from mygrad.nnet.activations import relu
@@ -141,5 +134,5 @@ def build_autograd(cfg: dict[str, Any]) -> Bench:
     return Bench(step, lambda: (float(last["loss"]), list(last["grads"])))
 
 
-BUILDERS = {"numpy": build_numpy, "microtensor": build_microtensor, "torch": build_torch,
+BUILDERS = {"numpy": build_numpy, **torchlike_builders(_build_torchlike),
             "mygrad": build_mygrad, "autograd": build_autograd}

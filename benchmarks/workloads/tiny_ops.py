@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Bench, normal, require, rng, torchlike
+from .common import Bench, normal, require, rng, torchlike, torchlike_builders
 
 SIZES: dict[str, dict[str, Any]] = {
     "full": {"size": 16, "chain": 50},
@@ -78,14 +78,6 @@ def _build_torchlike(cfg: dict[str, Any], impl: str) -> Bench:
                                 [x.grad.numpy(), w.grad.numpy()]))
 
 
-def build_microtensor(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "microtensor")
-
-
-def build_torch(cfg: dict[str, Any]) -> Bench:
-    return _build_torchlike(cfg, "torch")
-
-
 def build_mygrad(cfg: dict[str, Any]) -> Bench:
     mg = require("mygrad")
     x0, w0 = inputs(cfg)
@@ -131,5 +123,5 @@ def build_autograd(cfg: dict[str, Any]) -> Bench:
     return Bench(step, lambda: (float(last["y"].sum()), last["grads"]))
 
 
-BUILDERS = {"numpy": build_numpy, "microtensor": build_microtensor, "torch": build_torch,
+BUILDERS = {"numpy": build_numpy, **torchlike_builders(_build_torchlike),
             "mygrad": build_mygrad, "autograd": build_autograd}

@@ -29,11 +29,26 @@ def _abs_index(idx: Any, size: int, where: str) -> int:
     return i % size if size else i
 
 
-def _renumber(module: Module) -> None:
-    # After a deletion keys must again be "0", "1", ... so indexing and state_dict agree.
-    mods = list(module._modules.values())
-    module._modules.clear()
-    module._modules.update((str(i), m) for i, m in enumerate(mods))
+def _renumber(container: Module, mods: list[Module] | None = None) -> None:
+    # After a deletion or an insertion the keys must again be "0", "1", ... so that indexing
+    # and state_dict agree. ``mods``: the new sequence (default: the current one).
+    if mods is None:
+        mods = list(container._modules.values())
+    container._modules.clear()
+    container._modules.update((str(i), m) for i, m in enumerate(mods))
+
+
+def _insert(container: Module, index: int, module: Module, where: str) -> None:
+    """Put ``module`` before position ``index`` (negative counts from the end), as
+    ``list.insert`` does, but refusing a position outside ``[-len, len]``."""
+    if not isinstance(module, Module):
+        raise TypeError(f"{where}: module should be a Module, got {type(module).__name__}")
+    mods = list(container._modules.values())
+    n = len(mods)
+    if not -n <= index <= n:
+        raise IndexError(f"{where}: index {index} is out of range for length {n}")
+    mods.insert(index, module)
+    _renumber(container, mods)
 
 
 class Sequential(Module):
@@ -99,19 +114,7 @@ class Sequential(Module):
 
     def insert(self, index: int, module: Module) -> Sequential:
         """Insert ``module`` before position ``index`` (negative counts from the end)."""
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential.insert: module should be a Module, got "
-                            f"{type(module).__name__}")
-        n = len(self._modules)
-        if not -n <= index <= n:
-            raise IndexError(f"Sequential.insert: index {index} is out of range for length {n}")
-        if index < 0:
-            index += n
-        mods = list(self._modules.values())
-        mods.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(mods):
-            self.add_module(str(i), m)
+        _insert(self, index, module, "Sequential.insert")
         return self
 
     def extend(self, sequential: Iterable[Module]) -> Sequential:
@@ -209,17 +212,7 @@ class ModuleList(Module):
 
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index`` (negative counts from the end)."""
-        if not isinstance(module, Module):
-            raise TypeError(f"ModuleList.insert: module should be a Module, got "
-                            f"{type(module).__name__}")
-        n = len(self._modules)
-        if not -n <= index <= n:
-            raise IndexError(f"ModuleList.insert: index {index} is out of range for length {n}")
-        if index < 0:
-            index += n
-        for i in range(n, index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
+        _insert(self, index, module, "ModuleList.insert")
 
     def pop(self, key: int | slice) -> Any:
         v = self[key]

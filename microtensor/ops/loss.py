@@ -101,12 +101,16 @@ def _same_shape(x: np.ndarray, t: np.ndarray, op: str) -> None:
                          f"{x.shape}")
 
 
-def _broadcasts_to(w: np.ndarray, shape: tuple, name: str, op: str) -> None:
+def _broadcastable(shape: tuple, target: tuple) -> bool:
+    """Does an array of ``shape`` broadcast to ``target`` (without growing it)?"""
     try:
-        ok = np.broadcast_shapes(w.shape, shape) == shape
+        return np.broadcast_shapes(shape, target) == target
     except ValueError:
-        ok = False
-    if not ok:
+        return False
+
+
+def _broadcasts_to(w: np.ndarray, shape: tuple, name: str, op: str) -> None:
+    if not _broadcastable(w.shape, shape):
         raise ShapeError(f"{op}: {name} of shape {w.shape} cannot be broadcast to the input's "
                          f"shape {shape}")
 
@@ -730,10 +734,6 @@ def _linear_shape_error(x: np.ndarray, w: np.ndarray) -> ShapeError:
 def _check_linear_bias(b: np.ndarray, w: np.ndarray) -> None:
     # A bias that is not exactly (out_features,) must still broadcast to it.
     out = (w.shape[0],)
-    try:
-        ok = np.broadcast_shapes(b.shape, out) == out
-    except ValueError:
-        ok = False
-    if not ok:
+    if not _broadcastable(b.shape, out):
         raise ShapeError(f"linear: bias of shape {b.shape} does not match out_features="
                          f"{w.shape[0]} (expected shape {out})")
