@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, _scalar_state, _state
+from .optimizer import Optimizer, _count_step, _first_state
 
 __all__ = ["Adadelta"]
 
@@ -63,12 +63,8 @@ class Adadelta(Optimizer):
         for p, g in self._grads(group):
             w = p.data
             state = self.state[p]
-            if not state:
-                state["step"] = _scalar_state(0.0)
-                state["square_avg"] = _state(np.zeros_like(w))
-                state["acc_delta"] = _state(np.zeros_like(w))
-            step_t = state["step"].data
-            step_t += 1
+            _first_state(state, w, "square_avg", "acc_delta")
+            _count_step(state)
             if weight_decay != 0:
                 g = g + weight_decay * w
             s = state["square_avg"].data

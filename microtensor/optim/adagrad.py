@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, _scalar_state, _state
+from .optimizer import Optimizer, _count_step, _scalar_state, _state
 
 __all__ = ["Adagrad"]
 
@@ -77,9 +77,7 @@ class Adagrad(Optimizer):
         for p, g in self._grads(group):
             w = p.data
             state = self._init_state(p, group)
-            step_t = state["step"].data
-            step_t += 1
-            step = float(step_t)
+            step = _count_step(state)
             if weight_decay != 0:
                 g = g + weight_decay * w
             clr = lr / (1 + (step - 1) * lr_decay)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, _lerp_, _scalar_state, _state
+from .optimizer import Optimizer, _count_step, _first_state, _lerp_, _state
 
 __all__ = ["Adam", "AdamW", "NAdam"]
 
@@ -81,15 +81,10 @@ class Adam(Optimizer):
         for p, g in self._grads(group):
             w = p.data
             state = self.state[p]
-            if not state:
-                state["step"] = _scalar_state(0.0)
-                state["exp_avg"] = _state(np.zeros_like(w))
-                state["exp_avg_sq"] = _state(np.zeros_like(w))
+            _first_state(state, w, "exp_avg", "exp_avg_sq")
             if amsgrad and "max_exp_avg_sq" not in state:
                 state["max_exp_avg_sq"] = _state(np.zeros_like(w))
-            step_t = state["step"].data
-            step_t += 1
-            step = float(step_t)
+            step = _count_step(state)
             if weight_decay != 0:
                 if decoupled:
                     w *= 1 - lr * weight_decay
@@ -200,14 +195,8 @@ class NAdam(Optimizer):
         for p, g in self._grads(group):
             w = p.data
             state = self.state[p]
-            if not state:
-                state["step"] = _scalar_state(0.0)
-                state["mu_product"] = _scalar_state(1.0)
-                state["exp_avg"] = _state(np.zeros_like(w))
-                state["exp_avg_sq"] = _state(np.zeros_like(w))
-            step_t = state["step"].data
-            step_t += 1
-            step = float(step_t)
+            _first_state(state, w, "exp_avg", "exp_avg_sq", mu_product=1.0)
+            step = _count_step(state)
             bias_correction2 = 1 - beta2**step
             if weight_decay != 0:
                 if decoupled:

@@ -51,6 +51,28 @@ def _scalar_state(value: float) -> Tensor:
     return _state(np.array(value, dtype=_scalar_dtype()))
 
 
+def _first_state(state: dict[str, Any], w: np.ndarray, *buffers: str,
+                 **scalars: float) -> None:
+    """A parameter's state on its first step, as PyTorch creates it lazily: ``step`` = 0,
+    then the named ``scalars``, then a zero buffer shaped like ``w`` per name in ``buffers``
+    (in that order, which is PyTorch's key order). Nothing happens once the state exists."""
+    if state:
+        return
+    state["step"] = _scalar_state(0.0)
+    for name, value in scalars.items():
+        state[name] = _scalar_state(value)
+    for name in buffers:
+        state[name] = _state(np.zeros_like(w))
+
+
+def _count_step(state: dict[str, Any]) -> float:
+    """Add this step to ``state["step"]`` in place (it is a tensor, as in PyTorch); the new
+    count."""
+    step_t = state["step"].data
+    step_t += 1
+    return float(step_t)
+
+
 # PyTorch's implementation switches (``foreach``, ``fused``, ``capturable``,
 # ``differentiable``) pick one of several kernels computing the same update. microtensor has
 # one NumPy implementation, so it accepts them, stores them in ``defaults`` and every

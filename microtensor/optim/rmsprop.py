@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, _lerp_, _scalar_state, _state
+from .optimizer import Optimizer, _count_step, _first_state, _lerp_, _state
 
 __all__ = ["RMSprop"]
 
@@ -80,15 +80,12 @@ class RMSprop(Optimizer):
         for p, g in self._grads(group):
             w = p.data
             state = self.state[p]
-            if not state:
-                state["step"] = _scalar_state(0.0)
-                state["square_avg"] = _state(np.zeros_like(w))
+            _first_state(state, w, "square_avg")
             if momentum > 0 and "momentum_buffer" not in state:
                 state["momentum_buffer"] = _state(np.zeros_like(w))
             if centered and "grad_avg" not in state:
                 state["grad_avg"] = _state(np.zeros_like(w))
-            step_t = state["step"].data
-            step_t += 1
+            _count_step(state)
             if weight_decay != 0:
                 g = g + weight_decay * w
             s = state["square_avg"].data
