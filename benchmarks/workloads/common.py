@@ -108,6 +108,39 @@ def compare(loss: float, sums: list[float], ref_loss: float, ref_sums: list[floa
 # ------------------------------------------------------------------------------ torch-alikes
 
 
+def softmax_cross_entropy(z: np.ndarray, y: np.ndarray,
+                          rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The floors' fused softmax cross-entropy of logits ``z`` (n, C) and classes ``y``
+    (``rows`` = ``arange(n)``): ``mean(logsumexp(z) - z[y])`` and its gradient
+    ``(softmax(z) - onehot(y)) / n``."""
+    n = len(y)
+    z_max = z.max(axis=1, keepdims=True)
+    e = np.exp(z - z_max)
+    s = e.sum(axis=1, keepdims=True)
+    loss = (np.log(s[:, 0]) + z_max[:, 0] - z[rows, y]).mean()
+    dz = e / (s * n)
+    dz[rows, y] -= 1 / n
+    return loss, dz
+
+
+def autograd_sgd_bench(loss_fn: Callable[[list[Any]], Any], params: list[np.ndarray],
+                       lr: float) -> Bench:
+    """One SGD step with HIPS autograd: ``value_and_grad(loss_fn)(params)``, then
+    ``p - lr * g`` for each parameter (autograd works on immutable arrays)."""
+    from autograd import value_and_grad
+
+    loss_and_grad = value_and_grad(loss_fn)
+    last: dict[str, Any] = {}
+
+    def step() -> None:
+        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
+        loss, grads = loss_and_grad(params)
+        params[:] = [p - lr * g for p, g in zip(params, grads)]
+        last["loss"], last["grads"] = loss, grads
+
+    return Bench(step, lambda: (float(last["loss"]), list(last["grads"])))
+
+
 def torchlike_builders(build: Callable[..., Bench]) -> dict[str, Callable[..., Bench]]:
     """The ``"microtensor"`` and ``"torch"`` entries of a workload's ``BUILDERS``, for a
     workload whose user code runs unchanged on both: ``build(cfg, impl)``."""

@@ -20,7 +20,17 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .common import LR, Bench, normal, rng, sgd_step_bench, torchlike, torchlike_builders, uniform
+from .common import (
+    LR,
+    Bench,
+    normal,
+    rng,
+    sgd_step_bench,
+    softmax_cross_entropy,
+    torchlike,
+    torchlike_builders,
+    uniform,
+)
 
 SIZES: dict[str, dict[str, Any]] = {"full": {"batch": 64}, "tiny": {"batch": 4}}
 CHANNELS = (1, 32, 64)
@@ -132,12 +142,7 @@ def build_numpy(cfg: dict[str, Any]) -> Bench:
         p2 = blocks[1].forward(p1, *params[4:8])
         f = p2.transpose(0, 3, 1, 2).reshape(n, -1)  # Flatten in (C, H, W) order
         z = f @ w_fc.T + b_fc
-        z_max = z.max(axis=1, keepdims=True)
-        e = np.exp(z - z_max)
-        s = e.sum(axis=1, keepdims=True)
-        loss = (np.log(s[:, 0]) + z_max[:, 0] - z[rows, y]).mean()
-        dz = e / (s * n)
-        dz[rows, y] -= 1 / n
+        loss, dz = softmax_cross_entropy(z, y, rows)
         d_wfc, d_bfc = dz.T @ f, dz.sum(axis=0)
         d_p2 = (dz @ w_fc).reshape(p2.shape[0], p2.shape[3], 2, 2).transpose(0, 2, 3, 1)
         d_p1, *g2 = blocks[1].backward(d_p2, need_x=True)

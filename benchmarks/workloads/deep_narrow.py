@@ -16,6 +16,7 @@ import numpy as np
 from .common import (
     LR,
     Bench,
+    autograd_sgd_bench,
     linear_params,
     normal,
     require,
@@ -107,7 +108,6 @@ def build_mygrad(cfg: dict[str, Any]) -> Bench:
 
 def build_autograd(cfg: dict[str, Any]) -> Bench:
     anp = require("autograd.numpy")
-    from autograd import value_and_grad
 
     params, x, target = inputs(cfg)
     n_layers = cfg["layers"]
@@ -120,16 +120,7 @@ def build_autograd(cfg: dict[str, Any]) -> Bench:
                 h = anp.tanh(h)
         return anp.mean((h - target) ** 2)
 
-    loss_and_grad = value_and_grad(loss_fn)
-    last: dict[str, Any] = {}
-
-    def step() -> None:
-        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
-        loss, grads = loss_and_grad(params)
-        params[:] = [p - LR * g for p, g in zip(params, grads)]
-        last["loss"], last["grads"] = loss, grads
-
-    return Bench(step, lambda: (float(last["loss"]), list(last["grads"])))
+    return autograd_sgd_bench(loss_fn, params, LR)
 
 
 BUILDERS = {"numpy": build_numpy, **torchlike_builders(_build_torchlike),

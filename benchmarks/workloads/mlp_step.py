@@ -15,11 +15,13 @@ import numpy as np
 from .common import (
     LR,
     Bench,
+    autograd_sgd_bench,
     linear_params,
     normal,
     require,
     rng,
     sgd_step_bench,
+    softmax_cross_entropy,
     torchlike,
     torchlike_builders,
 )
@@ -43,8 +45,7 @@ def build_numpy(cfg: dict[str, Any]) -> Bench:
     """The floor: the same math in NumPy, backward by hand, no graph."""
     params, x, y = inputs(cfg)
     w1, b1, w2, b2, w3, b3 = params
-    n = len(y)
-    rows = np.arange(n)
+    rows = np.arange(len(y))
     last: dict[str, Any] = {}
 
     def step() -> None:
@@ -52,13 +53,7 @@ def build_numpy(cfg: dict[str, Any]) -> Bench:
         a1 = np.maximum(x @ w1.T + b1, 0)  # relu'(h) = (relu(h) > 0): keep the outputs only
         a2 = np.maximum(a1 @ w2.T + b2, 0)
         z = a2 @ w3.T + b3
-        # softmax cross-entropy: loss = mean(logsumexp(z) - z[y]); dL/dz = (softmax(z) - onehot)/n
-        z_max = z.max(axis=1, keepdims=True)
-        e = np.exp(z - z_max)
-        s = e.sum(axis=1, keepdims=True)
-        loss = (np.log(s[:, 0]) + z_max[:, 0] - z[rows, y]).mean()
-        dz = e / (s * n)
-        dz[rows, y] -= 1 / n
+        loss, dz = softmax_cross_entropy(z, y, rows)
         dw3, db3 = dz.T @ a2, dz.sum(axis=0)
         dh2 = (dz @ w3) * (a2 > 0)
         dw2, db2 = dh2.T @ a1, dh2.sum(axis=0)
@@ -108,7 +103,6 @@ def build_mygrad(cfg: dict[str, Any]) -> Bench:
 
 def build_autograd(cfg: dict[str, Any]) -> Bench:
     anp = require("autograd.numpy")
-    from autograd import value_and_grad
 
     params, x, y = inputs(cfg)
     rows = np.arange(len(y))
@@ -122,16 +116,7 @@ def build_autograd(cfg: dict[str, Any]) -> Bench:
         log_p = z - z_max - anp.log(anp.sum(anp.exp(z - z_max), axis=1, keepdims=True))
         return -anp.mean(log_p[rows, y])
 
-    loss_and_grad = value_and_grad(loss_fn)
-    last: dict[str, Any] = {}
-
-    def step() -> None:
-        last.clear()  # drop the previous step's results, as zero_grad() drops its gradients
-        loss, grads = loss_and_grad(params)
-        params[:] = [p - LR * g for p, g in zip(params, grads)]
-        last["loss"], last["grads"] = loss, grads
-
-    return Bench(step, lambda: (float(last["loss"]), list(last["grads"])))
+    return autograd_sgd_bench(loss_fn, params, LR)
 
 
 BUILDERS = {"numpy": build_numpy, **torchlike_builders(_build_torchlike),
