@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ShapeError
-from .grad_mode import _mode, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import _mode, _threads_off, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradstats import GradSummary, summarize_grad
 from .tensor import Tensor
 
@@ -326,7 +326,7 @@ class Function:
         ctx.saved_tensors = ()
         arrays = []
         record = False
-        if _mode.enabled:
+        if not _threads_off[0] or _mode.enabled:  # recording is on in this thread
             # Where each input's gradient goes: the node that made it, the leaf itself, or
             # nowhere (None).
             nxt = []

@@ -21,6 +21,20 @@ class _GradMode(threading.local):
 
 _mode = _GradMode()
 
+# How many threads have recording switched off right now. Function.apply runs for every op
+# and reading a thread-local costs about as much as a small op's arithmetic: while this is
+# 0 (the usual case: every thread records) it knows recording is on without the read.
+_threads_off = [0]
+_threads_off_lock = threading.Lock()
+
+
+def _set_enabled(mode: bool) -> None:
+    """Switch recording for the calling thread, keeping ``_threads_off`` in step."""
+    if mode != _mode.enabled:
+        with _threads_off_lock:
+            _threads_off[0] += -1 if mode else 1
+        _mode.enabled = mode
+
 
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default)."""
@@ -37,10 +51,10 @@ class _GradModeContext:
 
     def __enter__(self) -> None:
         self._prev.append(_mode.enabled)
-        _mode.enabled = self._value
+        _set_enabled(self._value)
 
     def __exit__(self, *exc: object) -> None:
-        _mode.enabled = self._prev.pop()
+        _set_enabled(self._prev.pop())
 
     def _fresh(self) -> _GradModeContext:
         return type(self)()
@@ -88,7 +102,7 @@ class set_grad_enabled(_GradModeContext):
         super().__init__()
         self._value = bool(mode)
         self._prev.append(_mode.enabled)
-        _mode.enabled = self._value
+        _set_enabled(self._value)
 
     def __enter__(self) -> None:
         pass  # the switch already happened in __init__, as in PyTorch
@@ -97,7 +111,7 @@ class set_grad_enabled(_GradModeContext):
         return _SetGradScope(self._value)
 
     def __call__(self, fn: Callable) -> Callable:
-        _mode.enabled = self._prev.pop()  # decorating must not change the mode now
+        _set_enabled(self._prev.pop())  # decorating must not change the mode now
         return super().__call__(fn)
 
 

@@ -231,6 +231,32 @@ def test_grad_mode_is_thread_local():
     assert seen == [True]
 
 
+def test_ops_record_per_thread_whatever_the_other_threads_do():
+    # Function.apply skips reading the thread-local flag while no thread has recording off:
+    # a thread under no_grad must still not record, and the others still must.
+    x = leaf([1.0, 2.0])
+    inside, outside = threading.Event(), threading.Event()
+    seen = {}
+
+    def worker():
+        with mt.no_grad():
+            inside.set()
+            outside.wait(5)
+            seen["worker"] = (x * 2).requires_grad
+        seen["worker after"] = (x * 2).requires_grad
+
+    t = threading.Thread(target=worker)
+    t.start()
+    inside.wait(5)
+    seen["main"] = (x * 2).requires_grad  # while the worker has recording off
+    outside.set()
+    t.join()
+    assert seen == {"worker": False, "worker after": True, "main": True}
+    with mt.no_grad():
+        assert not (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+
 def test_no_grad_restores_mode_after_an_exception():
     with pytest.raises(KeyError), mt.no_grad():
         raise KeyError
