@@ -488,9 +488,11 @@ def run_backward(
     # Nodes whose output gradient has started to arrive, youngest first: every consumer
     # of a node is younger than it, so when a node is popped its gradient is complete.
     heap: list[tuple[int, Node]] = []
-    # When exactly one node is waiting it stays out of the heap: a chain of ops (the common
-    # case) never pays for a push and a pop.
+    # When exactly one node is waiting it stays out of the heap, and its gradient out of
+    # `grads`: a chain of ops (the common case) never pays for a push, a pop or a dict entry.
     pending: Node | None = None
+    pending_g: np.ndarray | None = None
+    pending_owned = False  # as `owned`, for the pending node's gradient
     for r, g in zip(roots, root_grads):
         fn = r.grad_fn
         if fn is None:
@@ -508,21 +510,24 @@ def run_backward(
     pop, get = grads.pop, grads.get
     while True:
         if pending is not None:
-            node, pending = pending, None
+            node, g, pending = pending, pending_g, None
         elif heap:
             node = heappop(heap)[1]
+            g = pop(node)
         else:
             break
-        g = pop(node)
         if extras:
             g = _observe(node, g, capture)
         if record:  # for microtensor.viz: keep a small gradient, summarize a large one
             node._grad = g if g.size <= keep_max else summarize_grad(g)
         saved = node.saved_tensors
-        if saved:  # was any of it modified in place since? (set by apply when it saved)
-            for counter, expected, index in node._versions:
-                if counter[0] != expected:
-                    raise RuntimeError(_version_message(node, counter[0], expected, index))
+        if saved:
+            # Was any of it modified in place since (apply kept the versions it saw)? Only
+            # possible if some tensor was written after this node was recorded.
+            if _last_write[0] > node._seq:
+                for counter, expected, index in node._versions:
+                    if counter[0] != expected:
+                        raise RuntimeError(_version_message(node, counter[0], expected, index))
         elif saved is None:
             raise RuntimeError(_freed_message(node))
 
@@ -543,18 +548,27 @@ def run_backward(
                 dt = edge._dtype
                 if ig.dtype is not dt and ig.dtype != dt:
                     ig = ig.astype(dt)
+                if edge is pending:  # a second gradient for the waiting node (x * x ...)
+                    if pending_owned:
+                        np.add(pending_g, ig, pending_g)
+                    else:
+                        pending_g, pending_owned = _added(pending_g, ig), True
+                    continue
                 prev = get(edge)
                 if prev is None:
-                    grads[edge] = ig
                     if pending is None and not heap:
-                        pending = edge
-                    else:
-                        if pending is not None:
-                            heappush(heap, (-pending._seq, pending))
-                            pending = None
-                        heappush(heap, (-edge._seq, edge))
+                        pending, pending_g, pending_owned = edge, ig, False
+                        continue
+                    if pending is not None:  # two nodes waiting now: both go to the heap
+                        grads[pending] = pending_g
+                        if pending_owned:
+                            owned.add(pending)
+                        heappush(heap, (-pending._seq, pending))
+                        pending = None
+                    grads[edge] = ig
+                    heappush(heap, (-edge._seq, edge))
                 elif edge in owned:
-                    np.add(prev, ig, out=prev)
+                    np.add(prev, ig, prev)
                 else:
                     grads[edge] = _added(prev, ig)
                     owned.add(edge)
@@ -576,7 +590,7 @@ def run_backward(
                         leaf_owned.add(edge)
                         handed.add(id(ig))
                 elif edge in leaf_owned:
-                    np.add(prev, ig, out=prev)
+                    np.add(prev, ig, prev)
                 else:
                     leaf_grads[edge] = _added(prev, ig)
                     leaf_owned.add(edge)
@@ -683,14 +697,14 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
     vc = grad._vc
     engine_made = len(vc) == 4  # then its array is writable and ours to add to
     if buf.shape == g.shape and buf.dtype == g.dtype and (engine_made or buf.flags.writeable):
-        np.add(buf, g, out=buf)  # in place, as PyTorch: whoever holds .grad sees the sum
+        np.add(buf, g, buf)  # in place, as PyTorch: whoever holds .grad sees the sum
         if engine_made:
             vc[_PASSES] = _passes_after(vc, serial)
             vc[_LAST_PASS] = serial
-            vc[_VERSION] += 1
+            bump_version(grad)
             vc[_ENGINE_VERSION] = vc[_VERSION]
         else:
-            vc[0] += 1
+            bump_version(grad)
     else:
         passes = _passes_after(vc, serial) if engine_made else 1
         grad = t.grad = _new_tensor(buf + g, False, None)
@@ -804,6 +818,20 @@ _new_tensor = Tensor._make
 _new_object = object.__new__
 _next_seq = itertools.count().__next__
 
+# The creation number (_next_seq) taken by the latest in-place write anywhere: backward checks
+# the versions a node saved only when a write came after the node.
+_last_write = [0]
+
+
+def bump_version(t: Tensor) -> None:
+    """Count an in-place write into ``t``'s data (its views share the count).
+
+    Every in-place write goes through here, so that a backward through a node that
+    saved the data before the write refuses to run (see ``Function.apply``).
+    """
+    t._vc[0] += 1
+    _last_write[0] = _next_seq()
+
 
 def clear_grads(tensors: Any, set_to_none: bool = True) -> None:
     """What ``zero_grad`` does for a Module and an Optimizer: forget each tensor's ``.grad``.
@@ -824,6 +852,6 @@ def clear_grads(tensors: Any, set_to_none: bool = True) -> None:
             g._rg = False
         if g.data.flags.writeable:
             g.data[...] = 0
-            g._vc[0] += 1
+            bump_version(g)
         else:
             p.grad = Tensor._make(np.zeros_like(g.data), False, None)

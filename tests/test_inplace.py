@@ -43,6 +43,26 @@ def test_modifying_a_saved_input_is_caught_at_backward():
         b.sum().backward()
 
 
+def test_a_gradient_accumulating_in_place_is_a_write_too():
+    # The engine's own in-place write into .grad must count, as PyTorch's does: a graph
+    # that saved the .grad array refuses to backward once it has changed.
+    w = leaf([1.0, 2.0])
+    (w * w).sum().backward()
+    y = (w * w.grad).sum()  # Mul saves w.grad's array
+    (w * 3).sum().backward()  # adds into that array in place
+    with pytest.raises(RuntimeError, match=r"MulBackward0 needs its input 1.*version 1.*version 0"):
+        y.backward()
+
+
+def test_writes_before_a_node_was_recorded_do_not_stop_its_backward():
+    x = leaf([1.0, 2.0])
+    a = x * 2
+    a.add_(1)  # before b is recorded: b saves a at version 1
+    b = a * a
+    b.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 2 * (2 * np.array([1.0, 2.0]) + 1))
+
+
 def test_modifying_a_saved_output_is_caught_at_backward():
     x = leaf([1.0, 2.0])
     y = x.exp()  # Exp saves its output

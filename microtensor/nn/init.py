@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import bump_version, no_grad
 from ..random import Generator, _rng
 from ..tensor import Tensor
 
@@ -71,7 +71,7 @@ def _write(tensor: Tensor, values: Any) -> Tensor:
     # the old values refuses to run (as PyTorch's in-place init does).
     with no_grad():
         tensor.data[...] = values
-        tensor._vc[0] += 1
+        bump_version(tensor)
     return tensor
 
 

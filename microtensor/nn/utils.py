@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
+from ..autograd import bump_version
 from ..ops.shape import cat
 from ..tensor import Tensor
 
@@ -51,7 +52,7 @@ def _scale_grad(p: Tensor, coef: np.generic) -> None:
     with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 is NaN, as in PyTorch
         if g.data.flags.writeable:
             np.multiply(g.data, coef, out=g.data, casting="unsafe")
-            g._vc[0] += 1
+            bump_version(g)
         else:
             p.grad = Tensor._make((g.data * coef).astype(g.data.dtype), False, None)
 
@@ -128,7 +129,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
             continue
         if g.data.flags.writeable:
             np.clip(g.data, -clip_value, clip_value, out=g.data)
-            g._vc[0] += 1
+            bump_version(g)
         else:
             p.grad = Tensor._make(np.clip(g.data, -clip_value, clip_value), False, None)
 
@@ -165,5 +166,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for p in params:
         n = p.data.size
         p.data[...] = vec.data[start:start + n].reshape(p.data.shape)
-        p._vc[0] += 1
+        bump_version(p)
         start += n

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Function, _mode
+from ..autograd import Function, _mode, bump_version
 from ..dtypes import promote_pair, result_type
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
@@ -862,7 +862,7 @@ def _write_back(t: Tensor, r: Tensor, name: str) -> Tensor:
     np.copyto(t.data, r.data, casting="unsafe")
     t.grad_fn = r.grad_fn
     t._rg = r._rg
-    t._vc[0] += 1
+    bump_version(t)
     return t
 
 
@@ -895,7 +895,7 @@ def inplace(t: Tensor, op: type[Function], other: Any, name: str) -> Tensor:
     except ValueError:
         raise ShapeError(f"{name}: a result of shape {np.broadcast_shapes(a.shape, np.shape(o))}"
                          f" cannot be written into a tensor of shape {a.shape} in place") from None
-    t._vc[0] += 1
+    bump_version(t)
     return t
 
 
@@ -907,7 +907,7 @@ def inplace_unary(t: Tensor, fn: Any, name: str, *args: Any) -> Tensor:
     r = fn(Tensor._make(t.data, False, None), *args)
     _check_cast(t, r.data.dtype, name)
     np.copyto(t.data, r.data, casting="unsafe")
-    t._vc[0] += 1
+    bump_version(t)
     return t
 
 
@@ -919,7 +919,7 @@ def fill_inplace(t: Tensor, value: Any, name: str) -> Tensor:
         _check_leaf(t, name)
         return _write_back(t, Fill.apply(Tensor._make(t.data, t._rg, t.grad_fn), value), name)
     t.data[...] = value
-    t._vc[0] += 1
+    bump_version(t)
     return t
 
 
@@ -935,5 +935,5 @@ def copy_inplace(t: Tensor, src: Any) -> Tensor:
         _check_leaf(t, "copy_")
         return _write_back(t, Copy.apply(Tensor._make(t.data, t._rg, t.grad_fn), src), "copy_")
     np.copyto(t.data, s, casting="unsafe")
-    t._vc[0] += 1
+    bump_version(t)
     return t

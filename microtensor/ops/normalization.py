@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, bump_version
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor, data_of
 
@@ -224,7 +224,7 @@ def _check_vector(v: np.ndarray | None, name: str, channels: int, shape: tuple, 
 def _bump(t: Any) -> None:
     """Count an in-place write into a buffer, so a backward that saved it notices."""
     if isinstance(t, Tensor):
-        t._vc[0] += 1
+        bump_version(t)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,  # noqa: A002

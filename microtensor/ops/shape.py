@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, bump_version
 from ..dtypes import result_type
 from ..errors import DimensionError, DtypeError, ShapeError, normalize_dim, normalize_dims
 from ..tensor import Tensor
@@ -766,4 +766,4 @@ def setitem(tensor: Tensor, index: Any, value: Any) -> None:
         target = np.shape(_read(tensor.data, steps))
         raise ShapeError(f"setitem: a value of shape {np.shape(varr)} cannot be broadcast to "
                          f"the indexed part's shape {target}") from None
-    tensor._vc[0] += 1
+    bump_version(tensor)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..autograd import clear_grads, enable_grad, no_grad
+from ..autograd import bump_version, clear_grads, enable_grad, no_grad
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor
 
@@ -270,7 +270,7 @@ class Optimizer:
                 raise ShapeError(f"{self._name}.step: parameter {i} has shape {p.data.shape} "
                                  f"but its .grad has shape {g.shape}")
             out.append((p, -g if maximize else g))
-            p._vc[0] += 1
+            bump_version(p)
         return out
 
     # ------------------------------------------------------------------ checkpoints
