@@ -352,7 +352,7 @@ class Function:
             if "broadcast" in str(e):
                 raise _broadcast_error(cls, arrays) from None
             raise
-        if type(out) is not np.ndarray:
+        if type(out) is not _ndarray:
             out = np.asarray(out)
         # Tensor._make, inlined: this runs for every op.
         t = _new_object(Tensor)
@@ -540,7 +540,7 @@ def run_backward(
         for edge, ig in zip(nxt, result):
             if edge is None or ig is None:
                 continue
-            if type(ig) is not np.ndarray:
+            if type(ig) is not _ndarray:
                 ig = np.asarray(ig)
             if type(edge) is Node:
                 if ig.shape != edge._shape:
@@ -550,7 +550,7 @@ def run_backward(
                     ig = ig.astype(dt)
                 if edge is pending:  # a second gradient for the waiting node (x * x ...)
                     if pending_owned:
-                        np.add(pending_g, ig, pending_g)
+                        _add(pending_g, ig, pending_g)
                     else:
                         pending_g, pending_owned = _added(pending_g, ig), True
                     continue
@@ -568,7 +568,7 @@ def run_backward(
                     grads[edge] = ig
                     heappush(heap, (-edge._seq, edge))
                 elif edge in owned:
-                    np.add(prev, ig, prev)
+                    _add(prev, ig, prev)
                 else:
                     grads[edge] = _added(prev, ig)
                     owned.add(edge)
@@ -590,7 +590,7 @@ def run_backward(
                         leaf_owned.add(edge)
                         handed.add(id(ig))
                 elif edge in leaf_owned:
-                    np.add(prev, ig, prev)
+                    _add(prev, ig, prev)
                 else:
                     leaf_grads[edge] = _added(prev, ig)
                     leaf_owned.add(edge)
@@ -813,10 +813,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     return tuple(result)
 
 
-# Bound once: Function.apply calls them for every op.
+# Bound once: Function.apply and the backward sweep use them for every op. (``np.X`` costs
+# three times a plain module attribute: NumPy's module ``__getattr__`` keeps Python from
+# caching the lookup.)
 _new_tensor = Tensor._make
 _new_object = object.__new__
 _next_seq = itertools.count().__next__
+_ndarray = np.ndarray
+_add = np.add
 
 # The creation number (_next_seq) taken by the latest in-place write anywhere: backward checks
 # the versions a node saved only when a write came after the node.

@@ -148,8 +148,8 @@ def promote_pair(a, b):
     scalar rule (NEP 50) already gives PyTorch's answer there. Otherwise both
     are cast: arrays with ``astype``, numbers to NumPy scalars of the result dtype.
     """
-    ta = type(a) is np.ndarray
-    tb = type(b) is np.ndarray
+    ta = type(a) is _ndarray
+    tb = type(b) is _ndarray
     if ta and tb:
         if a.dtype is b.dtype:
             return a, b
@@ -164,6 +164,11 @@ def promote_pair(a, b):
         b = b.item()
     rt = result_type(a, b)
     return _cast(a, rt), _cast(b, rt)
+
+
+# np.ndarray looked up once: NumPy's module __getattr__ makes every np.X lookup slow, and
+# promote_pair runs for most ops.
+_ndarray = np.ndarray
 
 
 def _weak_ok(kind: str, number_type: type) -> bool:
