@@ -195,16 +195,6 @@ class Module:
             raise AttributeError(f"{mod._get_name()} has no parameter `{name}`")
         return p
 
-    def __getattr__(self, name: str) -> Any:
-        # Called only when normal lookup fails, which the members' mirror in __dict__ makes
-        # rare (members.py); reading __dict__ directly keeps copy/pickle (which probe
-        # attributes on a bare instance) from recursing.
-        d = self.__dict__
-        for store in _STORES:
-            if store in d and name in d[store]:
-                return d[store][name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
-
     def __setattr__(self, name: str, value: Any) -> None:
         def remove_from(*stores: Any) -> None:
             for s in stores:
