@@ -668,17 +668,26 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b):
-        if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        # The shape checks that matmul and the in-place add make anyway are left to them
+        # (they raise ValueError, turned into our message): this runs once per layer per step.
+        if w.ndim != 2:
             raise _linear_shape_error(x, w)
-        if b is not None and b.shape != w.shape[:1]:
-            _check_linear_bias(b, w)
         if x.dtype is not w.dtype:
             x, w = promote_pair(x, w)
-        out = x @ w.T
+        try:
+            out = x @ w.T
+        except ValueError:  # x is 0-d, or its last dim is not in_features
+            raise _linear_shape_error(x, w) from None
         if b is not None:
+            if b.ndim != 1:
+                _check_linear_bias(b, w)
             if b.dtype is not out.dtype:
                 out, b = promote_pair(out, b)
-            out += b  # out is ours: add the bias in place
+            try:
+                out += b  # out is ours: add the bias in place
+            except ValueError:  # a 1-d bias whose length is neither out_features nor 1
+                _check_linear_bias(b, w)
+                raise
         ctx.save_for_backward(x, w)
         return out
 
