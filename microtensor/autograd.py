@@ -827,13 +827,14 @@ _add = np.add
 _last_write = [0]
 
 
-def bump_version(t: Tensor) -> None:
-    """Count an in-place write into ``t``'s data (its views share the count).
+def bump_version(*tensors: Tensor) -> None:
+    """Count an in-place write into each tensor's data (its views share the count).
 
     Every in-place write goes through here, so that a backward through a node that
     saved the data before the write refuses to run (see ``Function.apply``).
     """
-    t._vc[0] += 1
+    for t in tensors:
+        t._vc[0] += 1
     _last_write[0] = _next_seq()
 
 

@@ -270,7 +270,7 @@ class Optimizer:
                 raise ShapeError(f"{self._name}.step: parameter {i} has shape {p.data.shape} "
                                  f"but its .grad has shape {g.shape}")
             out.append((p, -g if maximize else g))
-            bump_version(p)
+        bump_version(*[p for p, _ in out])
         return out
 
     # ------------------------------------------------------------------ checkpoints
