@@ -62,6 +62,7 @@ def test_fast_summary_matches_numpy(make):
     assert s.nonfinite == 0 and s.size == g.size
 
 
+@pytest.mark.filterwarnings("error")  # an exploding gradient is shown, not warned about
 def test_fast_summary_counts_nonfinite_and_survives_float32_overflow():
     g = np.ones((100, 100), np.float32)
     g[3, 4], g[5, 6] = np.nan, np.inf
@@ -70,6 +71,10 @@ def test_fast_summary_counts_nonfinite_and_survives_float32_overflow():
     g[0, 0] = 1e30  # finite, but its square overflows float32
     s = summarize_grad(g)
     assert s.nonfinite == 0 and s.norm == pytest.approx(1e30, rel=1e-6)
+    g = np.full((100, 100), 3e35, np.float32)  # finite, but even the sum of |g| overflows
+    s = summarize_grad(g)
+    assert s.nonfinite == 0 and s.mean_abs == pytest.approx(3e35, rel=1e-6)
+    assert s.norm == pytest.approx(3e37, rel=1e-6)
 
 
 def test_record_gradients_switch_and_context_manager():
