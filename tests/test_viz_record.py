@@ -32,8 +32,9 @@ def test_every_node_records_its_output_gradient_after_a_plain_backward():
     assert not h.grad_fn.output_grad.flags.writeable
 
 
-def test_large_gradients_are_summarized_not_kept():
+def test_large_gradients_are_summarized_not_kept(monkeypatch):
     keep = autograd.grad_recording.keep_max
+    monkeypatch.setattr(autograd.grad_recording, "keep_bytes", 0)
     x = mt.randn(keep + 10, requires_grad=True)
     h = x * 3.0
     (h.sin()).sum().backward()
@@ -44,6 +45,32 @@ def test_large_gradients_are_summarized_not_kept():
     g = np.cos(h.detach().numpy().astype(np.float64))
     assert s.norm == pytest.approx(np.linalg.norm(g), rel=1e-5)
     assert s.mean_abs == pytest.approx(np.abs(g).mean(), rel=1e-5)
+
+
+def test_large_gradients_are_kept_up_to_a_byte_budget_per_pass(monkeypatch):
+    # Each of these gradients is larger than keep_max; the budget holds two of them.
+    n = autograd.grad_recording.keep_max + 1000
+    monkeypatch.setattr(autograd.grad_recording, "keep_bytes", 2 * n * 4)
+    x = mt.randn(n, requires_grad=True)
+    h1 = x * 3.0
+    h2 = h1.sin()
+    h3 = h2 * 2.0
+    h4 = h3.cos()
+    h4.sum().backward()
+    # The sweep visits h4, h3, h2, h1 in that order. h4's gradient is the broadcast that
+    # sum's backward returns (a view: summarized, and not counted); h3's and h2's fill the
+    # budget; h1's is summarized.
+    assert h4.grad_fn.output_grad is None
+    assert h3.grad_fn.output_grad is not None and h2.grad_fn.output_grad is not None
+    assert h1.grad_fn.output_grad is None
+    g2 = -np.sin(h3.detach().numpy().astype(np.float64)) * 2.0
+    assert h2.grad_fn.grad_summary.max_abs == pytest.approx(np.abs(g2).max(), rel=1e-6)
+    g1 = g2 * np.cos(h1.detach().numpy().astype(np.float64))
+    s1 = h1.grad_fn.grad_summary
+    assert s1.max_abs is None and s1.norm == pytest.approx(np.linalg.norm(g1), rel=1e-5)
+    y = x * 3.0
+    y.sin().sum().backward()  # a new pass starts with the whole budget again
+    assert y.grad_fn.output_grad is not None
 
 
 @pytest.mark.parametrize("make", [

@@ -2,9 +2,10 @@
 
 The engine records a compact trace of every backward by default (see
 :data:`microtensor.autograd.grad_recording`): each node remembers the gradient
-its output received, a reference when it has at most 4096 elements and a
-summary (L2 norm, mean |g|, non-finite count) computed during backward
-otherwise; a leaf's ``.grad`` counts the backward passes summed into it. This
+its output received, a reference when it has at most 4096 elements (or while
+the larger ones kept in that pass total at most 1 MiB) and a summary (L2 norm,
+mean |g|, non-finite count) computed during backward otherwise; a leaf's
+``.grad`` counts the backward passes summed into it. This
 module switches that recording, and adds two opt-in recorders that need the
 forward pass: :class:`detect_anomaly` (which op first produced NaN/Inf) and
 :func:`track_modules` (which module produced which part of the graph).
