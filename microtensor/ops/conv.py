@@ -334,8 +334,6 @@ class AvgPool2d(Function):
 # --------------------------------------------------------------------------- argument checks
 
 
-
-
 def _pair(v: Any, name: str, op: str) -> tuple[int, int]:
     """An int or a pair of ints (PyTorch's ``_pair``) as a tuple of two Python ints."""
     def is_int(a: Any) -> bool:

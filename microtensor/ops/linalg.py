@@ -72,8 +72,6 @@ def _check_matmul(a: np.ndarray, b: np.ndarray, op: str) -> None:
                              "cannot be broadcast together") from None
 
 
-
-
 def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
     """Matrix product with NumPy's/PyTorch's rules for 1-D and batched operands.
 

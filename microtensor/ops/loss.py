@@ -70,8 +70,6 @@ def _upstream(grad: np.ndarray, reduction: str, n: int) -> np.ndarray:
     return grad / n if reduction == "mean" else grad
 
 
-
-
 def _check_reduction(reduction: str, op: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")

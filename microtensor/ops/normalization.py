@@ -207,8 +207,6 @@ class LayerNorm(Function):
 # --------------------------------------------------------------------------- public functions
 
 
-
-
 def _float_input(x: np.ndarray, op: str) -> None:
     if x.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating-point input, got dtype {x.dtype} "
