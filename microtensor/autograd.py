@@ -360,7 +360,7 @@ class Function:
             raise
         if type(out) is not _ndarray:
             out = np.asarray(out)
-        # Tensor._make, inlined: this runs for every op.
+        # Tensor._make, inlined: this runs for every op, and the call would be 2% of a small one.
         t = _new_object(Tensor)
         t.data = out
         t.grad = None
@@ -378,28 +378,33 @@ class Function:
         ctx._dtype = out.dtype
         saved = ctx.saved_tensors
         if saved:
-            # Pair each saved array that belongs to a tensor with that tensor's version now,
-            # as (version counter, version, input index or -1 for the output). Arrays the
-            # forward computed itself are the node's own and need no check.
-            checks = []
-            for s in saved:
-                if s is out:
-                    checks.append((t._vc, 0, -1))
-                    continue
-                i = 0
-                for arr in arrays:
-                    if s is arr:
-                        a = args[i]
-                        if isinstance(a, Tensor):
-                            vc = a._vc
-                            checks.append((vc, vc[0], i))
-                        break
-                    i += 1
-            ctx._versions = checks
+            ctx._versions = _saved_versions(saved, args, arrays, t)
         if forward_observers:  # e.g. microtensor.viz.detect_anomaly(); empty: no cost
             for obs in forward_observers:
                 obs(ctx, out)
         return t
+
+
+def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> list:
+    """Pair every saved array that belongs to a tensor with that tensor's version now, as
+    (version counter, version, input index or -1 for the output). Arrays the forward
+    computed itself are the node's own and need no check."""
+    checks = []
+    od = out.data
+    for s in saved:
+        if s is od:
+            checks.append((out._vc, 0, -1))
+            continue
+        i = 0
+        for arr in arrays:
+            if s is arr:
+                a = args[i]
+                if isinstance(a, Tensor):
+                    vc = a._vc
+                    checks.append((vc, vc[0], i))
+                break
+            i += 1
+    return checks
 
 
 def _broadcast_error(cls: type, arrays: list) -> ShapeError:
