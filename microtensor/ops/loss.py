@@ -235,12 +235,13 @@ class CrossEntropy(Function):
     def backward(ctx, grad):
         (logp,) = ctx.saved_tensors
         if ctx.plain:
-            dx = np.exp(logp)  # softmax(x), a fresh array: the one-hot term goes in in place
+            dx = np.exp(logp)  # softmax(x), a fresh array: the rest happens in place
             dx[ctx.rows, ctx.target] -= 1
             if ctx.reduction == "none":
-                return dx * grad[:, None], None
-            scale = grad / max(logp.shape[0], 1) if ctx.reduction == "mean" else grad
-            return dx * scale, None
+                dx *= grad[:, None]
+            else:
+                dx *= grad / max(logp.shape[0], 1) if ctx.reduction == "mean" else grad
+            return dx, None
         eps, wt, keep = ctx.eps, ctx.wt, ctx.keep
         n_classes = logp.shape[1]
         if ctx.unbatched and ctx.reduction == "none":
