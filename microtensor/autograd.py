@@ -341,8 +341,7 @@ class Function:
                     arrays.append(a.data)
                     if a._rg:
                         record = True
-                        fn = a.grad_fn
-                        nxt.append(a if fn is None else fn)
+                        nxt.append(a.grad_fn or a)  # (a Node is always true)
                         continue
                 else:
                     arrays.append(a)
@@ -389,8 +388,10 @@ def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> lis
     """Pair every saved array that belongs to a tensor with that tensor's version now, as
     (version counter, version, input index or -1 for the output). Arrays the forward
     computed itself are the node's own and need no check."""
-    checks = []
     od = out.data
+    if saved[0] is od and len(saved) == 1:  # tanh, exp, sigmoid ... keep only their result
+        return [(out._vc, 0, -1)]
+    checks = []
     for s in saved:
         if s is od:
             checks.append((out._vc, 0, -1))
@@ -489,11 +490,12 @@ def run_backward(
     grads: dict[Node, np.ndarray] = {}
     owned: set[Node] = set()  # nodes whose gradient buffer the engine allocated itself
     # Leaves sum their gradient over the pass first (a leaf's hooks see it once, as in
-    # PyTorch); .grad is written at the end. Arrays in leaf_grads that the engine did not
-    # allocate (a backward passing its upstream gradient on, a view ...) are copied then.
+    # PyTorch); .grad is written at the end. An array in leaf_grads that the engine did not
+    # allocate (a backward passing its upstream gradient on, a view ...) is borrowed, and
+    # copied then; one it allocated is handed to .grad as it is.
     leaf_grads: dict[Tensor, np.ndarray] = {}
-    leaf_owned: set[Tensor] = set()
-    handed: set[int] = set()  # ids of arrays already given to a leaf as its own
+    borrowed: set[Tensor] = set()
+    last_given = None  # the array last handed to a leaf as its own: no two leaves share one
     serial = next(_pass_serial)
     record, keep_max = grad_recording.enabled, grad_recording.keep_max
     keep_left = grad_recording.keep_bytes  # for gradients larger than keep_max, this pass
@@ -510,6 +512,7 @@ def run_backward(
         if fn is None:
             prev = leaf_grads.get(r)
             leaf_grads[r] = g if prev is None else prev + g
+            borrowed.add(r)
         elif fn in grads:
             grads[fn] = grads[fn] + g
             owned.add(fn)
@@ -593,30 +596,27 @@ def run_backward(
             else:
                 data = edge.data
                 fresh = False
-                if ig.shape != data.shape:
-                    ig = _reduce_to(ig, data.shape, node, _position(nxt, edge))
-                    fresh = True
-                if ig.dtype is not data.dtype and ig.dtype != data.dtype:
-                    ig = ig.astype(data.dtype)
-                    fresh = True
+                if ig.shape != data.shape or ig.dtype is not data.dtype:
+                    ig, fresh = _fit_to_leaf(ig, data, node, _position(nxt, edge))
                 prev = leaf_grads.get(edge)
                 if prev is None:
                     leaf_grads[edge] = ig
-                    # Fresh from the backward formula (not g passed on, not a view, not given
-                    # to another leaf already): the engine may hand it to .grad as it is.
-                    if fresh or (ig is not g and ig.base is None and id(ig) not in handed):
-                        leaf_owned.add(edge)
-                        handed.add(id(ig))
-                elif edge in leaf_owned:
-                    _add(prev, ig, prev)
-                else:
+                    # Fresh from the backward formula (not g passed on, not a view, not the
+                    # array just given to another leaf): .grad may take it as it is.
+                    if fresh or (ig is not g and ig.base is None and ig is not last_given):
+                        last_given = ig
+                    else:
+                        borrowed.add(edge)
+                elif edge in borrowed:
                     leaf_grads[edge] = _added(prev, ig)
-                    leaf_owned.add(edge)
+                    borrowed.discard(edge)
+                else:
+                    _add(prev, ig, prev)
         if saved and not retain_graph:
             node.saved_tensors = None
 
     for t, g in leaf_grads.items():
-        _to_leaf(t, g, t not in leaf_owned, capture, serial)
+        _to_leaf(t, g, t in borrowed, capture, serial)
     return None if capture is None else capture.result()
 
 
@@ -650,6 +650,19 @@ def _observe(node: Node, g: np.ndarray, capture: _Capture | None) -> np.ndarray:
     for obs in grad_observers:
         obs(node, g)
     return g
+
+
+def _fit_to_leaf(ig: np.ndarray, data: np.ndarray, node: Node, i: int) -> tuple:
+    # A leaf's gradient summed to its shape and cast to its dtype; and whether that made a
+    # new array (which .grad may then take as it is).
+    fresh = False
+    if ig.shape != data.shape:
+        ig = _reduce_to(ig, data.shape, node, i)
+        fresh = True
+    if ig.dtype != data.dtype:
+        ig = ig.astype(data.dtype)
+        fresh = True
+    return ig, fresh
 
 
 def _reduce_to(ig: np.ndarray, shape: tuple, node: Node, i: int) -> np.ndarray:

@@ -77,6 +77,26 @@ def test_leaf_grads_never_alias_each_other():
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
 
 
+def test_one_fresh_array_for_two_leaves_is_given_to_only_one():
+    # A backward may return the same new array for two inputs: the engine may hand it to one
+    # leaf's .grad as it is, and must copy it for the other.
+    class Both(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            g = grad * 2
+            return g, g
+
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    Both.apply(a, b).sum().backward()
+    a.grad.data += 100
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0])
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+
+
 def test_user_gradient_is_not_aliased_into_grad():
     x = leaf([1.0, 2.0])
     g = mt.tensor([5.0, 6.0], dtype=mt.float64)
