@@ -154,9 +154,9 @@ def promote_pair(a, b):
         if a.dtype is b.dtype:
             return a, b
     elif ta:
-        if _weak_ok(a.dtype.kind, type(b)):
+        if (a.dtype.kind, type(b)) in _WEAK_OK:
             return a, b
-    elif tb and _weak_ok(b.dtype.kind, type(a)):
+    elif tb and (b.dtype.kind, type(a)) in _WEAK_OK:
         return a, b
     if isinstance(a, np.generic):
         a = a.item()
@@ -171,11 +171,10 @@ def promote_pair(a, b):
 _ndarray = np.ndarray
 
 
-def _weak_ok(kind: str, number_type: type) -> bool:
-    # A Python number that NumPy would combine with this array exactly as PyTorch does.
-    if kind == "f":
-        return number_type is _builtin_float or number_type is _builtin_int
-    return kind in "iu" and number_type is _builtin_int
+# (array dtype kind, Python number type) pairs that NumPy's own scalar rule (NEP 50)
+# combines exactly as PyTorch does: the number takes the array's dtype.
+_WEAK_OK = frozenset({("f", _builtin_float), ("f", _builtin_int), ("i", _builtin_int),
+                      ("u", _builtin_int)})
 
 
 def _cast(x, dt: np.dtype):

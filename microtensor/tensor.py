@@ -337,6 +337,8 @@ class Tensor:
         return _ew.Sub.apply(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
+        if type(other) is Tensor:  # the common case: skip mul()'s dispatch on numbers
+            return _ew.Mul.apply(self, other)
         return _ew.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
