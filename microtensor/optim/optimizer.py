@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import numbers
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -251,7 +251,7 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError(f"{self._name} does not implement _update_group")
 
-    def _grads(self, group: dict[str, Any]) -> list[tuple[Tensor, np.ndarray]]:
+    def _grads(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray]]:
         """``(param, grad array)`` for each parameter of the group that has a gradient,
         the gradient negated if the group maximizes.
 
@@ -260,7 +260,7 @@ class Optimizer:
         PyTorch's in-place updates do).
         """
         maximize = group.get("maximize", False)
-        out = []
+        params, grads = [], []
         for i, p in enumerate(group["params"]):
             grad = p.grad
             if grad is None:
@@ -269,9 +269,10 @@ class Optimizer:
             if g.shape != p.data.shape:
                 raise ShapeError(f"{self._name}.step: parameter {i} has shape {p.data.shape} "
                                  f"but its .grad has shape {g.shape}")
-            out.append((p, -g if maximize else g))
-        bump_version(*[p for p, _ in out])
-        return out
+            params.append(p)
+            grads.append(-g if maximize else g)
+        bump_version(*params)
+        return zip(params, grads)
 
     # ------------------------------------------------------------------ checkpoints
 
