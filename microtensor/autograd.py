@@ -721,8 +721,7 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
         return
     grad = t.grad
     if grad is None:
-        grad = t.grad = _new_tensor(g.copy() if shared else g, False, None)
-        grad._vc = [0, 1, serial, 0]
+        t.grad = _engine_grad(g.copy() if shared else g, 1, serial)
         return
     buf = grad.data
     vc = grad._vc
@@ -738,8 +737,20 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
             bump_version(grad)
     else:
         passes = _passes_after(vc, serial) if engine_made else 1
-        grad = t.grad = _new_tensor(buf + g, False, None)
-        grad._vc = [0, passes, serial, 0]
+        t.grad = _engine_grad(_added(buf, g), passes, serial)
+
+
+def _engine_grad(g: np.ndarray, passes: int, serial: int) -> Tensor:
+    # A .grad made by the engine: its version counter also says how it came to be (see
+    # _VERSION ... above). Tensor._make, inlined: one per leaf per backward pass.
+    t = _new_object(Tensor)
+    t.data = g
+    t.grad = None
+    t._rg = False
+    t.grad_fn = None
+    t._vc = [0, passes, serial, 0]
+    t._hooks = None
+    return t
 
 
 def _version_message(node: Node, now: int, expected: int, index: int) -> str:

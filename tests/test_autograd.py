@@ -97,6 +97,16 @@ def test_one_fresh_array_for_two_leaves_is_given_to_only_one():
     assert not np.shares_memory(a.grad.data, b.grad.data)
 
 
+def test_a_0d_grad_of_another_dtype_is_replaced_by_an_array():
+    # .grad cannot take the sum in place (float32 into float64): the engine makes a new one,
+    # and for a 0-d leaf that must still be an array (NumPy gives a scalar for 0-d + 0-d).
+    x = mt.tensor(2.0, dtype=mt.float64, requires_grad=True)
+    x.grad = mt.tensor(1.0)
+    (x * 3).backward()
+    assert type(x.grad.data) is np.ndarray and x.grad.dtype == mt.float64
+    assert x.grad.item() == 4.0
+
+
 def test_user_gradient_is_not_aliased_into_grad():
     x = leaf([1.0, 2.0])
     g = mt.tensor([5.0, 6.0], dtype=mt.float64)
