@@ -226,7 +226,8 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients: set every ``.grad`` to ``None`` (the default), or fill it
         with zeros in place. An optimizer skips a ``None`` gradient but steps on a zero one."""
-        clear_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
+        for group in self.param_groups:
+            clear_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient, once.
