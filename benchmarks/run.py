@@ -150,12 +150,9 @@ def child_profile(name: str, budget: float, top: int) -> None:
 
     from workloads import WORKLOADS
 
-    floor = WORKLOADS[name].build("numpy")
     bench = WORKLOADS[name].build("microtensor")
-    inner_floor, inner = _calibrate(floor), _calibrate(bench)
-    pairs = [(_sample(floor, inner_floor), _sample(bench, inner)) for _ in range(15)]
-    floor_t = statistics.median(p[0] for p in pairs)  # interleaved, like the table's
-    plain = statistics.median(p[1] for p in pairs)
+    inner = _calibrate(bench)
+    plain = statistics.median(_sample(bench, inner) for _ in range(5))
     steps = max(1, int(budget / 2 / plain))
     prof = cProfile.Profile()
     prof.enable()
@@ -164,16 +161,13 @@ def child_profile(name: str, budget: float, top: int) -> None:
     prof.disable()
     stats = pstats.Stats(prof)
     total = sum(v[2] for v in stats.stats.values())  # tottime over every function
-    print(f"microtensor {name}: {plain * 1e3:.3f} ms/step unprofiled; {steps} steps profiled, "
-          f"{total / steps * 1e3:.3f} ms/step under cProfile")
+    print(f"{steps} steps profiled, {total / steps * 1e3:.3f} ms/step under cProfile")
     calls = sum(v[1] for v in stats.stats.values()) / steps
     print(f"{calls:.0f} Python/C function calls per step")
     nodes = sum(v[1] for (path, _, func), v in stats.stats.items()
                 if func == "apply" and path.endswith(os.path.join("microtensor", "autograd.py")))
-    over = plain - floor_t
-    print(f"numpy floor: {floor_t * 1e3:.3f} ms/step, so microtensor adds {over * 1e3:.3f} ms/step"
-          + (f" = {over / (nodes / steps) * 1e6:.1f} µs per graph node ({nodes / steps:.0f} "
-             "nodes = Function.apply calls per step)" if nodes else ""))
+    if nodes:
+        print(f"{nodes / steps:.0f} graph nodes (Function.apply calls) per step")
     print("cProfile's own overhead inflates every Python call: read the shares, not the µs.\n")
     rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
     print(f"{'tottime/step':>12} {'share':>6} {'calls/step':>10}  function")
@@ -187,6 +181,26 @@ def child_profile(name: str, budget: float, top: int) -> None:
     print(f"\n{'tottime/step':>12} {'share':>6}  file")
     for key, tottime in sorted(by_file.items(), key=lambda kv: -kv[1])[:top]:
         print(f"{tottime / steps * 1e6:9.1f} µs {tottime / total:6.1%}  {key}")
+
+
+def _profile_header(name: str, threads: int, budget: float) -> None:
+    """What --profile's listing is about: microtensor's overhead on ``name``, timed as the
+    table times it (the floor in its own process: sharing one with microtensor, its heap
+    can fall into giving memory back to the kernel every step and faulting it in again)."""
+    from workloads import WORKLOADS
+
+    res = measure(name, ("numpy", "microtensor"), threads, 15, budget)
+    floor, mt = res["numpy"], res["microtensor"]
+    if "seconds" not in floor or "seconds" not in mt:
+        why = floor.get("error") or mt.get("error")
+        print(f"({threads} thread(s); no unprofiled timing: {why})")
+        return
+    over = mt["seconds"] - floor["seconds"]
+    unit = WORKLOADS[name].per_step
+    print(f"({threads} thread(s)) microtensor {name}: {mt['seconds'] * 1e3:.3f} ms/step, the "
+          f"numpy floor {floor['seconds'] * 1e3:.3f} ms/step ({_paired(mt, floor):.2f}x, "
+          f"paired), so microtensor adds {over * 1e3:.3f} ms/step"
+          + (f" = {over / unit * 1e6:.2f} µs per op" if unit > 1 else ""))
 
 
 def _short(path: str) -> str:
@@ -407,9 +421,9 @@ def main(argv: list[str] | None = None) -> int:
         child_profile(args.child_profile, args.budget * 2, args.top)
         return 0
     if args.profile:
+        _profile_header(args.profile, args.threads, args.budget)
         cmd = [sys.executable, os.path.join(HERE, "run.py"), "--child-profile", args.profile,
                "--budget", str(args.budget), "--top", str(args.top)]
-        print(f"({args.threads} thread(s))")
         return subprocess.run(cmd, env=_env(args.threads), check=False).returncode
 
     machine = _machine(args.threads)
