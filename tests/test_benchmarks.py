@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,22 @@ def test_microtensor_step_matches_the_floor(name):
     floor = _first_step(name, "numpy")
     ok, err = compare(*_first_step(name, "microtensor"), *floor)
     assert ok, f"{name}: microtensor's loss/gradients differ from the floor's (rel. err {err:.2e})"
+
+
+def test_the_bare_engine_computes_tiny_ops_gradients():
+    """benchmarks/lower_bound.py's bare engine does the same work as microtensor's chain."""
+    import lower_bound
+    from workloads import tiny_ops
+
+    cfg = tiny_ops.SIZES["tiny"]
+    x0, w0 = tiny_ops.inputs(cfg)
+    y, gx, gw = lower_bound.bare_chain(x0, w0, cfg["chain"])
+    bench = tiny_ops.BUILDERS["microtensor"](cfg)
+    bench.step()
+    loss, (mx, mw) = bench.result()
+    np.testing.assert_allclose(y.sum(), loss, rtol=1e-5)
+    np.testing.assert_allclose(gx, mx, rtol=1e-5)
+    np.testing.assert_allclose(gw, mw, rtol=1e-5)
 
 
 def test_a_training_step_updates_the_weights():
