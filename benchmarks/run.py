@@ -198,7 +198,7 @@ def _profile_header(name: str, threads: int, budget: float) -> None:
     over = mt["seconds"] - floor["seconds"]
     unit = WORKLOADS[name].per_step
     print(f"({threads} thread(s)) microtensor {name}: {mt['seconds'] * 1e3:.3f} ms/step, the "
-          f"numpy floor {floor['seconds'] * 1e3:.3f} ms/step ({_paired(mt, floor):.2f}x, "
+          f"numpy floor {floor['seconds'] * 1e3:.3f} ms/step ({_paired(mt, floor):.2f}×, "
           f"paired), so microtensor adds {over * 1e3:.3f} ms/step"
           + (f" = {over / unit * 1e6:.2f} µs per op" if unit > 1 else ""))
 

@@ -495,7 +495,7 @@ def run_backward(
     # copied then; one it allocated is handed to .grad as it is.
     leaf_grads: dict[Tensor, np.ndarray] = {}
     borrowed: set[Tensor] = set()
-    last_given = None  # the array last handed to a leaf as its own: no two leaves share one
+    given: set[int] = set()  # ids of the arrays handed to a leaf as its own: one leaf each
     serial = next(_pass_serial)
     record, keep_max = grad_recording.enabled, grad_recording.keep_max
     keep_left = grad_recording.keep_bytes  # for gradients larger than keep_max, this pass
@@ -601,10 +601,10 @@ def run_backward(
                 prev = leaf_grads.get(edge)
                 if prev is None:
                     leaf_grads[edge] = ig
-                    # Fresh from the backward formula (not g passed on, not a view, not the
-                    # array just given to another leaf): .grad may take it as it is.
-                    if fresh or (ig is not g and ig.base is None and ig is not last_given):
-                        last_given = ig
+                    # Fresh from the backward formula (not g passed on, not a view, not given
+                    # to another leaf already): .grad may take it as it is.
+                    if fresh or (ig is not g and ig.base is None and id(ig) not in given):
+                        given.add(id(ig))
                     else:
                         borrowed.add(edge)
                 elif edge in borrowed:
@@ -721,7 +721,7 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
         return
     grad = t.grad
     if grad is None:
-        t.grad = _engine_grad(g.copy() if shared else g, 1, serial)
+        t.grad = _new_tensor(g.copy() if shared else g, False, None, [0, 1, serial, 0])
         return
     buf = grad.data
     vc = grad._vc
@@ -737,20 +737,7 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
             bump_version(grad)
     else:
         passes = _passes_after(vc, serial) if engine_made else 1
-        t.grad = _engine_grad(_added(buf, g), passes, serial)
-
-
-def _engine_grad(g: np.ndarray, passes: int, serial: int) -> Tensor:
-    # A .grad made by the engine: its version counter also says how it came to be (see
-    # _VERSION ... above). Tensor._make, inlined: one per leaf per backward pass.
-    t = _new_object(Tensor)
-    t.data = g
-    t.grad = None
-    t._rg = False
-    t.grad_fn = None
-    t._vc = [0, passes, serial, 0]
-    t._hooks = None
-    return t
+        t.grad = _new_tensor(_added(buf, g), False, None, [0, passes, serial, 0])
 
 
 def _version_message(node: Node, now: int, expected: int, index: int) -> str:

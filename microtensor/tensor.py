@@ -59,14 +59,16 @@ class Tensor:
             self.requires_grad = True
 
     @classmethod
-    def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Any) -> Tensor:
-        # The engine's constructor: no checks, no conversion.
+    def _make(cls, data: np.ndarray, requires_grad: bool, grad_fn: Any,
+              version_counter: list | None = None) -> Tensor:
+        # The engine's constructor: no checks, no conversion. (The engine gives a .grad it
+        # makes a longer version counter: see autograd._VERSION.)
         t = object.__new__(cls)
         t.data = data
         t.grad = None
         t._rg = requires_grad
         t.grad_fn = grad_fn
-        t._vc = [0]
+        t._vc = [0] if version_counter is None else version_counter
         t._hooks = None
         return t
 

@@ -96,6 +96,20 @@ def test_one_fresh_array_for_two_leaves_is_given_to_only_one():
     np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0])
     assert not np.shares_memory(a.grad.data, b.grad.data)
 
+    class FirstAndLast(Function):  # the same array for inputs 0 and 2, another for input 1
+        @staticmethod
+        def forward(ctx, a, b, c):
+            return a + b + c
+
+        @staticmethod
+        def backward(ctx, grad):
+            g = grad * 2
+            return g, grad * 3, g
+
+    a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
+    FirstAndLast.apply(a, b, c).sum().backward()
+    assert not np.shares_memory(a.grad.data, c.grad.data)
+
 
 def test_a_0d_grad_of_another_dtype_is_replaced_by_an_array():
     # .grad cannot take the sum in place (float32 into float64): the engine makes a new one,
