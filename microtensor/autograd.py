@@ -511,7 +511,7 @@ def run_backward(
         fn = r.grad_fn
         if fn is None:
             prev = leaf_grads.get(r)
-            leaf_grads[r] = g if prev is None else prev + g
+            leaf_grads[r] = g if prev is None else _added(prev, g)
             borrowed.add(r)
         elif fn in grads:
             grads[fn] = grads[fn] + g

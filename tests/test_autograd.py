@@ -111,7 +111,7 @@ def test_one_fresh_array_for_two_leaves_is_given_to_only_one():
     assert not np.shares_memory(a.grad.data, c.grad.data)
 
 
-def test_a_0d_grad_of_another_dtype_is_replaced_by_an_array():
+def test_a_0d_leaf_grad_stays_an_array_when_the_engine_sums_out_of_place():
     # .grad cannot take the sum in place (float32 into float64): the engine makes a new one,
     # and for a 0-d leaf that must still be an array (NumPy gives a scalar for 0-d + 0-d).
     x = mt.tensor(2.0, dtype=mt.float64, requires_grad=True)
@@ -119,6 +119,11 @@ def test_a_0d_grad_of_another_dtype_is_replaced_by_an_array():
     (x * 3).backward()
     assert type(x.grad.data) is np.ndarray and x.grad.dtype == mt.float64
     assert x.grad.item() == 4.0
+
+    # The same 0-d leaf given twice as a root of backward: its two gradients are summed.
+    y = mt.tensor(2.0, requires_grad=True)
+    mt.autograd.backward([y, y], [mt.tensor(1.0), mt.tensor(1.0)])
+    assert type(y.grad.data) is np.ndarray and y.grad.item() == 2.0
 
 
 def test_user_gradient_is_not_aliased_into_grad():
