@@ -93,8 +93,9 @@ def summarize_grad(g: np.ndarray, exact: bool = False) -> GradSummary:
     bad = 0
     if not math.isfinite(sq):
         bad = int(f.size - np.count_nonzero(np.isfinite(f))) * reps
-        if not bad:  # finite, but a float32 sum overflowed: redo both in float64
-            f64 = np.abs(f.astype(np.float64))
+        if not bad and f.itemsize < 8:  # finite, but a float32 sum overflowed: redo in float64
+            f64 = f.astype(np.float64)
+            np.abs(f64, out=f64)
             sq = float(np.vdot(f64, f64)) * reps
-            total = float(np.vdot(f64, np.ones_like(f64))) * reps
+            total = float(f64.sum()) * reps  # at most size * 3.4e38: cannot overflow
     return GradSummary(math.sqrt(sq), total / n, None, bad, n)
