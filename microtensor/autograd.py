@@ -727,7 +727,7 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
     vc = grad._vc
     engine_made = len(vc) == 4  # then its array is writable and ours to add to
     if buf.shape == g.shape and buf.dtype == g.dtype and (engine_made or buf.flags.writeable):
-        np.add(buf, g, buf)  # in place, as PyTorch: whoever holds .grad sees the sum
+        _add(buf, g, buf)  # in place, as PyTorch: whoever holds .grad sees the sum
         if engine_made:
             vc[_PASSES] = _passes_after(vc, serial)
             vc[_LAST_PASS] = serial
