@@ -1,7 +1,7 @@
 """How low a graph of Python objects can go on ``tiny_ops``: a bare engine, for scale.
 
 ``python benchmarks/lower_bound.py`` times tiny_ops' chain (``y = tanh(y * w + x) - 0.5``,
-50 times, then backward) three ways in one process, min of repeated runs, 1 thread:
+50 times, then backward) three ways in one process, min of repeated runs:
 
 - the NumPy floor of ``workloads/tiny_ops.py`` (backward by hand, no graph);
 - the bare engine below: one node object and one tensor object per op, the same NumPy
@@ -22,9 +22,7 @@ import os
 import sys
 import timeit
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
