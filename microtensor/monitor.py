@@ -59,7 +59,26 @@ import numpy as np
 from .autograd import is_grad_enabled
 from .tensor import Tensor
 
-__all__ = ["Finding", "GradientMonitor"]
+__all__ = ["Finding", "GradientMonitor", "symmetry_tolerance"]
+
+# How many rounding units apart a layer's units may be and still count as identical.
+SYMMETRY_ULPS = 256
+
+
+def symmetry_tolerance(dtype: Any) -> float:
+    """The default largest ``unit_spread`` of identical units: 256 × ``dtype``'s epsilon.
+
+    Units that start equal (zero or constant initialisation) get equal gradients, but
+    "equal" only up to float rounding: BLAS kernels may round the rows of one product
+    differently (seen: 1e-7 relative on float32 after 20 epochs, about one epsilon, on an
+    AMD CPU; exactly 0 on others). 256 epsilons (3.1e-5 for float32, 5.7e-14 for float64)
+    leave room for that to add up over a run, and are orders of magnitude below the spread
+    of any random initialisation (about 1 relative to the largest weight).
+    """
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        dt = np.dtype(np.float32)
+    return SYMMETRY_ULPS * float(np.finfo(dt).eps)
 
 # Activation kinds by class name (anywhere in the MRO, so subclasses count too).
 _KINDS = {"ReLU": "relu", "ReLU6": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh"}
@@ -137,7 +156,12 @@ class GradientMonitor:
             ratio below ``low`` means the layer barely learns, above ``high`` that each
             step rewrites it. The rule of thumb for a healthy run is about 1e-3.
         symmetry_tol: a layer's units are identical when every weight row (and bias)
-            differs from the first by at most this, relative to the largest weight.
+            differs from the first by at most this, relative to the largest weight. The
+            default, ``None``, is :func:`symmetry_tolerance` of the weight's dtype:
+            256 × its machine epsilon (3.1e-5 for float32, 5.7e-14 for float64). Units
+            that started equal differ by a few epsilons after training, because a
+            product's rows are rounded differently by some BLAS kernels; units started
+            at random differ by about as much as the weights themselves.
         min_samples: a ReLU unit is judged dead only on at least this many samples
             (default 32): smaller batches are pooled over consecutive recorded steps, so
             single-sample SGD is judged fairly.
@@ -154,7 +178,7 @@ class GradientMonitor:
                  dead_threshold: float = 0.5, saturation_threshold: float = 0.01,
                  saturation_share: float = 0.5, vanishing_ratio: float = 1e-3,
                  update_ratio_range: tuple[float, float] = (1e-5, 1e-1),
-                 symmetry_tol: float = 1e-4, min_samples: int = 32,
+                 symmetry_tol: float | None = None, min_samples: int = 32,
                  window: int = 3) -> None:
         if not hasattr(model, "named_modules"):
             raise TypeError(f"GradientMonitor: model must be an nn.Module, "
@@ -183,7 +207,10 @@ class GradientMonitor:
         self.saturation_share = float(saturation_share)
         self.vanishing_ratio = float(vanishing_ratio)
         self.update_ratio_range = (float(low), float(high))
-        self.symmetry_tol = float(symmetry_tol)
+        if symmetry_tol is not None and not symmetry_tol >= 0:
+            raise ValueError(f"GradientMonitor: symmetry_tol must be >= 0 or None, "
+                             f"got {symmetry_tol!r}")
+        self.symmetry_tol = None if symmetry_tol is None else float(symmetry_tol)
         self.window = window
         self.min_samples = min_samples
 
@@ -503,10 +530,17 @@ class GradientMonitor:
                 float(count), step))
         return out
 
+    def unit_tolerance(self, name: str) -> float:
+        """The largest ``unit_spread`` of layer ``name`` that counts as identical units:
+        ``symmetry_tol``, or :func:`symmetry_tolerance` of the layer's weight dtype."""
+        if self.symmetry_tol is not None:
+            return self.symmetry_tol
+        return symmetry_tolerance(self._main(name).dtype)
+
     def _symmetric_layers(self, i: int = -1) -> list[str]:
-        """Weight layers whose units are identical at recorded step index ``i``."""
+        """Weight layers whose units are identical (up to rounding) at recorded step ``i``."""
         return [n for n, v in self.series("unit_spread").items()
-                if np.isfinite(v[i]) and v[i] <= self.symmetry_tol]
+                if np.isfinite(v[i]) and v[i] <= self.unit_tolerance(n)]
 
     def _vanishing(self) -> list[Finding]:
         wl = self.weight_layers
@@ -628,14 +662,21 @@ class GradientMonitor:
         spread = self.series("unit_spread")
         for name in self._symmetric_layers():
             units = self._main(name).shape[0]
+            s = float(spread[name][-1])
+            apart = ("equal weight rows and biases" if s == 0 else
+                     f"weight rows and biases differ by at most {s:.1e} × the largest "
+                     f"weight, float rounding")
             out.append(Finding(
                 "symmetry", name, "error",
-                f"symmetry: the {units} units of {_n(name)} are identical (equal weight rows "
-                f"and biases after {n_steps} recorded step{'s' * (n_steps != 1)}): they got "
-                f"identical gradients from a symmetric start (zero or constant "
-                f"initialisation) and will never differ, so the layer works like a single "
-                f"unit. Initialise the weights randomly (Xavier/He) to break the symmetry.",
-                float(spread[name][-1]), self.steps[-1]))
+                f"symmetry: the {units} units of {_n(name)} are identical ({apart}, after "
+                f"{n_steps} recorded step{'s' * (n_steps != 1)}): from a symmetric start "
+                f"(zero or constant initialisation) they get identical gradients and stay "
+                f"identical up to rounding, so the layer works like a single unit. Rounding "
+                f"does not break the symmetry usefully: its differences start near the "
+                f"float epsilon, depend on the CPU rather than on a seed, and grow only over "
+                f"many epochs, if at all. Initialise the weights randomly (Xavier/He) to "
+                f"break the symmetry.",
+                s, self.steps[-1]))
         return out
 
     @staticmethod

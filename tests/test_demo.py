@@ -15,9 +15,11 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from microtensor.cli import main
+from microtensor.monitor import symmetry_tolerance
 from microtensor.report import Config, run_experiments, write_report
 
 
@@ -84,7 +86,9 @@ def test_relu_he_batchnorm_run_is_not_vanishing(stats):
 def test_zero_init_is_diagnosed_as_symmetric(stats):
     run = stats["runs"]["zero_init"]
     assert "symmetry" in kinds(stats, "zero_init")
-    assert run["unit_spread"]["fc1"] == 0.0  # identical units, not merely close
+    # Identical units up to float rounding (some BLAS kernels round a product's rows
+    # differently: about one float32 epsilon here), far below any random start's spread.
+    assert run["unit_spread"]["fc1"] <= symmetry_tolerance(np.float32)
     assert "symmetry" not in kinds(stats, "random_init")
     assert stats["runs"]["random_init"]["unit_spread"]["fc1"] > 0.1
 

@@ -21,7 +21,7 @@ neither vanishes nor explodes in a deep network. With ``fan_in`` inputs and
 
 Zero (or any constant) init is fine for biases but not for weights: every
 unit of a layer then computes the same thing and gets the same update, so
-they stay identical for ever (the symmetry is never broken).
+they stay identical, up to float rounding (the symmetry is never broken usefully).
 """
 
 from __future__ import annotations

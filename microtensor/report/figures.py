@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..monitor import symmetry_tolerance
 from .experiments import RunResult
 
 __all__ = ["COLOURS", "MatplotlibMissing", "layer_gradients", "curves", "units",
@@ -185,6 +186,9 @@ def _fmt_spread(x: float, n: int) -> str:
         return ""
     if x == 0:
         return f"all {n} units identical (largest difference 0)"
+    if x <= symmetry_tolerance(np.float32):
+        return (f"all {n} units identical up to rounding (largest difference {x:.2g} × the "
+                f"largest weight)")
     return f"units differ by up to {x:.2g} × the largest weight"
 
 

@@ -117,11 +117,16 @@ def _zero_intro(results: Results) -> str:
             "negative). ")
     if z is not None:
         spread = next(iter(z.unit_spread.values()), math.nan)
-        exact = "exactly 0: not a rounding error" if spread == 0 else f"{spread:.1e}"
-        look += (f"With zero initialisation the 16 squares are one and the same picture: the "
-                 f"units did learn, but all of them the same thing. The largest difference "
-                 f"between two units is {exact}. The net stays at {_pct(z.test_accuracy)} "
-                 f"test accuracy")
+        apart = ("0: this CPU rounded every unit alike" if spread == 0 else
+                 f"{spread:.1e} × the largest weight: float rounding, as this CPU's BLAS "
+                 f"kernels round the rows of one product differently")
+        look += (f"With zero initialisation the 16 squares are one and the same picture, up "
+                 f"to float rounding: the units did learn, but all of them the same thing. "
+                 f"The largest difference between two units is {apart}. Rounding does not "
+                 f"break the symmetry in a useful way: its differences start near float32's "
+                 f"epsilon (1.2e-07), depend on the CPU rather than on a seed, and grow only "
+                 f"over many more epochs than this run has, if at all. The net stays at "
+                 f"{_pct(z.test_accuracy)} test accuracy")
         if r is not None:
             look += (f"; with Xavier weights every unit looks for something different and the "
                      f"same net reaches {_pct(r.test_accuracy)}")
