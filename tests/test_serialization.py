@@ -1,18 +1,42 @@
-"""microtensor.save / load: exact round trips, atomic writes, and refusing pickled data."""
+"""microtensor.save / load: exact round trips, atomic writes, refusing pickled data, and
+untrusted files: symlinks, special files, zip bombs, crafted content, leftover temp files."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import pathlib
+import re
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+import tracemalloc
+import zipfile
 from collections import OrderedDict
+from typing import Any
 
+import hypothesis.strategies as st
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 import microtensor as mt
 from microtensor import nn, optim
 from microtensor import serialization as ser
 from microtensor.serialization import load, save
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
 
 
 class Net(nn.Module):
@@ -241,3 +265,471 @@ def test_files_that_are_not_microtensor_saves(tmp_path):
     np.savez(tmp_path / "fake.npz", __microtensor__=np.frombuffer(b"{not json", np.uint8))
     with pytest.raises(ValueError, match="malformed microtensor description"):
         load(tmp_path / "fake.npz")
+
+
+# ---------------------------------------------------------------------- crafted archives
+
+
+def _npy(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=True)
+    return buf.getvalue()
+
+
+def _npy_header(descr: Any, shape: Any, fortran_order: Any = False, version: int = 1) -> bytes:
+    """A hand-made .npy header (numpy would refuse to write most of these)."""
+    header = repr({"descr": descr, "fortran_order": fortran_order, "shape": shape}).encode()
+    header += b"\n"
+    size = struct.pack("<H" if version == 1 else "<I", len(header))
+    return b"\x93NUMPY" + bytes([version, 0]) + size + header
+
+
+def _meta(obj: Any, version: Any = 1) -> bytes:
+    desc = json.dumps({"format": "microtensor", "version": version, "object": obj})
+    return _npy(np.frombuffer(desc.encode(), np.uint8))
+
+
+def _archive(path: pathlib.Path, entries: dict[str, bytes],
+             method: int = zipfile.ZIP_STORED) -> pathlib.Path:
+    with zipfile.ZipFile(path, "w", method) as z:
+        for name, data in entries.items():
+            z.writestr(name + ".npy", data)
+    return path
+
+
+def _peak_memory(fn) -> int:
+    """The peak of traced allocations (NumPy's included) while ``fn()`` runs."""
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        fn()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        if not tracing:
+            tracemalloc.stop()
+    return peak
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="symlinks, FIFOs and flock are POSIX")
+
+
+# ---------------------------------------------------------------------- symlinks, special files
+
+
+@posix_only
+def test_save_writes_through_symlinks(tmp_path, monkeypatch):
+    real_dir, link_dir = tmp_path / "real", tmp_path / "links"
+    real_dir.mkdir()
+    link_dir.mkdir()
+    target = real_dir / "model.pt"
+    save({"v": 1}, target)
+    (link_dir / "latest").symlink_to("../real/model.pt")
+    (link_dir / "chain").symlink_to("latest")  # a link to a link
+    renames = []
+    real_replace = os.replace
+    monkeypatch.setattr(ser.os, "replace", lambda a, b: (renames.append((a, b)),
+                                                         real_replace(a, b)))
+    save({"v": 2}, link_dir / "chain")
+    assert (link_dir / "chain").is_symlink() and (link_dir / "latest").is_symlink()
+    assert load(target) == {"v": 2} and load(link_dir / "chain") == {"v": 2}
+    # Still atomic: the temp file was made next to the target and renamed over it.
+    [(tmp, dst)] = renames
+    assert dst == os.path.realpath(target)
+    assert os.path.dirname(tmp) == os.path.realpath(real_dir)
+    assert sorted(os.listdir(link_dir)) == ["chain", "latest"]
+    assert os.listdir(real_dir) == ["model.pt"]
+    # A dangling link gets its target created, as open(path, "wb") would do.
+    (link_dir / "new").symlink_to("../real/new.pt")
+    save([3], link_dir / "new")
+    assert (link_dir / "new").is_symlink() and load(real_dir / "new.pt") == [3]
+
+
+@posix_only
+def test_save_refuses_fifos_devices_sockets_and_folders(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"save: cannot write '.*fifo': it is a FIFO \(named "
+                                      r"pipe\), not a regular file"):
+        save({}, fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    (tmp_path / "to_fifo").symlink_to("fifo")
+    with pytest.raises(OSError, match=r"to_fifo': it is a symlink to '.*fifo', which is a "
+                                      r"FIFO \(named pipe\), not a regular file"):
+        save({}, tmp_path / "to_fifo")
+    (tmp_path / "null").symlink_to(os.devnull)
+    with pytest.raises(OSError, match="null': it is a symlink to '/dev/null', which is a "
+                                      "character device, not a regular file"):
+        save({}, tmp_path / "null")
+    sock = tmp_path / "sock"
+    if len(str(sock)) < 100:  # the limit of AF_UNIX addresses
+        with socket.socket(socket.AF_UNIX) as s:
+            s.bind(str(sock))
+            with pytest.raises(OSError, match="sock': it is a socket, not a regular file"):
+                save({}, sock)
+            assert stat.S_ISSOCK(os.lstat(sock).st_mode)
+        sock.unlink()
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "to_dir").symlink_to("dir")
+    with pytest.raises(IsADirectoryError, match=r"to_dir': it is a symlink to '.*dir', which "
+                                                r"is a folder$"):
+        save({}, tmp_path / "to_dir")
+    (tmp_path / "loop").symlink_to("loop")
+    with pytest.raises(OSError, match="save: cannot write '.*loop': Too many levels of "
+                                      "symbolic links"):
+        save({}, tmp_path / "loop")
+    with pytest.raises(IsADirectoryError, match="a path ending in a separator names a folder"):
+        save({}, str(tmp_path / "file") + "/")
+    assert all(p.is_symlink() for p in tmp_path.glob("to_*"))
+    assert sorted(os.listdir(tmp_path)) == ["dir", "fifo", "loop", "null", "to_dir", "to_fifo"]
+
+
+@posix_only
+def test_load_follows_symlinks_and_refuses_special_files(tmp_path):
+    save({"v": 1}, tmp_path / "real")
+    (tmp_path / "link").symlink_to("real")
+    assert load(tmp_path / "link") == {"v": 1}
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+
+    def unblock():  # were the FIFO opened for reading, this lets that open return
+        try:
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass
+
+    timer = threading.Timer(5, unblock)
+    timer.start()
+    try:
+        with pytest.raises(OSError, match=r"load: cannot read '.*fifo': it is a FIFO \(named "
+                                          r"pipe\), not a regular file"):
+            load(fifo)
+    finally:
+        timer.cancel()
+    with pytest.raises(IsADirectoryError, match="load: cannot read .*: it is a folder"):
+        load(tmp_path)
+
+
+# ---------------------------------------------------------------------- zip bombs
+
+
+def test_entries_the_description_does_not_name_are_never_decompressed(tmp_path):
+    zeros = _npy(np.zeros(20_000_000, np.uint8))  # deflate squeezes 20 MB into ~20 KB
+    path = _archive(tmp_path / "bomb.npz", {
+        "__microtensor__": _meta({"$": "ndarray", "array": "a0"}), "a0": _npy(np.arange(3)),
+        **{f"b{i}": zeros for i in range(5)}}, zipfile.ZIP_DEFLATED)
+    assert os.path.getsize(path) < 200_000
+
+    def refused():
+        with pytest.raises(ValueError, match=r"load: '.*bomb.npz' has 5 entries its "
+                                             r"description does not name \('b0', 'b1', 'b2', "
+                                             r"\.\.\.\); a microtensor save holds only the "
+                                             "arrays it describes"):
+            load(path)
+
+    assert _peak_memory(refused) < 2_000_000  # vs 100 MB decompressed before
+
+
+def test_named_entries_are_limited_to_100_times_the_file_size(tmp_path):
+    zeros = _npy(np.zeros(20_000_000, np.uint8))
+    path = _archive(tmp_path / "bomb.npz", {
+        "__microtensor__": _meta([{"$": "ndarray", "array": f"a{i}"} for i in range(5)]),
+        **{f"a{i}": zeros for i in range(5)}}, zipfile.ZIP_DEFLATED)
+    size = os.path.getsize(path)
+
+    def refused():
+        with pytest.raises(ValueError, match=rf"load: '.*bomb.npz' would decompress to "
+                                             rf"\d+ bytes, more than 100 times its size of "
+                                             rf"{size} bytes; refusing it as a possible zip "
+                                             "bomb"):
+            load(path)
+
+    assert _peak_memory(refused) < 2_000_000
+    # A compressed archive within the limit still loads (numpy.savez_compressed makes them).
+    save({"w": mt.randn(50, 50), "b": mt.zeros(50)}, tmp_path / "plain")
+    with np.load(tmp_path / "plain") as npz:
+        np.savez_compressed(tmp_path / "compressed.npz", **{k: npz[k] for k in npz.files})
+    assert load(tmp_path / "compressed.npz")["w"].shape == (50, 50)
+
+
+@pytest.mark.parametrize("shape", [(10_000_000,), (2**40,)], ids=["80MB", "8TB"])
+def test_entry_size_is_checked_against_its_header_before_reading(tmp_path, shape):
+    header = _npy_header("<f8", shape)
+    path = _archive(tmp_path / "liar.npz", {
+        "__microtensor__": _meta({"$": "ndarray", "array": "a0"}),
+        "a0": header + bytes(24)})  # the header promises far more than the entry holds
+
+    def refused():
+        with pytest.raises(ValueError, match=rf"load: '.*liar.npz' is a corrupt .npz file "
+                                             rf"\(entry 'a0' declares {len(header) + 24} "
+                                             rf"bytes, but its dtype float64 and shape "
+                                             rf"\({shape[0]},\) need "
+                                             rf"{len(header) + 8 * shape[0]}\)"):
+            load(path)
+
+    assert _peak_memory(refused) < 2_000_000
+
+
+# ---------------------------------------------------------------------- crafted content
+
+
+def _load_crafted(tmp_path, obj: Any, arrays: dict[str, bytes] | None = None,
+                  meta: bytes | None = None) -> Any:
+    path = tmp_path / "crafted.npz"
+    _archive(path, {"__microtensor__": _meta(obj) if meta is None else meta, **(arrays or {})})
+    return load(path)
+
+
+_A0 = {"a0": _npy(np.arange(3))}
+
+CRAFTED_DESCRIPTIONS = [  # (object, arrays, message); each raised something else, or nothing
+    ({"$": "tensor", "array": ["a0"]}, {}, r"missing array entry \['a0'\]"),
+    ({"$": "tuple", "items": 5}, {}, "a tuple whose items are int, not a list"),
+    ({"$": "tuple", "items": "abc"}, {}, "a tuple whose items are str, not a list"),
+    ({"$": "float", "value": None}, {}, "a float node with value None"),
+    ({"$": "float", "value": "1.5"}, {}, "a float node with value '1.5'"),
+    ({"$": "dict", "keys": [[1]], "values": [1]}, {}, r"a dict key must be a str or an int, "
+                                                      r"got \[1\]"),
+    ({"$": "odict", "keys": [1.5], "values": [1]}, {}, "a dict key must be a str or an int, "
+                                                      "got 1.5"),
+    ({"$": "dict", "keys": [True], "values": [1]}, {}, "a dict key must be a str or an int, "
+                                                       "got True"),
+    ({"$": "tensor", "array": "a0", "requires_grad": True}, _A0,
+     "a tensor of dtype int64 with requires_grad"),
+    ({"$": "tensor", "array": "a0", "requires_grad": "yes"}, _A0,
+     "requires_grad must be true or false, got 'yes'"),
+    ({"$": "npscalar", "array": "a0"}, _A0, r"a NumPy scalar stored with shape \(3,\)"),
+    ({"$": {"x": 1}}, {}, r"unknown node kind \{'x': 1\}"),
+    ({"$": "x" * 500}, {}, r"unknown node kind 'x{79}\.\.\.\)"),  # long values are cut
+    (json.loads("[" * 900 + "]" * 900), {}, "nested too deeply"),  # parses, too deep to build
+]
+
+
+@pytest.mark.parametrize("obj, arrays, message", CRAFTED_DESCRIPTIONS)
+def test_crafted_descriptions_raise_value_error(tmp_path, obj, arrays, message):
+    with pytest.raises(ValueError, match=r"load: '.*crafted.npz' has a malformed microtensor "
+                                         rf"description \({message}"):
+        _load_crafted(tmp_path, obj, arrays)
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"[" * 100_000, r"has a malformed microtensor description \(nested too deeply\)"),
+    (b"1" * 5000, r"has a malformed microtensor description \(Exceeds the limit"),
+    (b"\xff{", r"has a malformed microtensor description \('utf-8' codec can't decode"),
+    (b'{"format": "microtensor", "version": true, "object": 1}',
+     r"has a malformed microtensor description \(version True is not an integer\)"),
+    (b'{"format": "microtensor", "version": 2, "object": 1}',
+     "was written by format version 2, this microtensor reads version 1"),
+])
+def test_crafted_metadata_raises_value_error(tmp_path, raw, message):
+    with pytest.raises(ValueError, match=f"load: '.*crafted.npz' {message}"):
+        _load_crafted(tmp_path, None, meta=_npy(np.frombuffer(raw, np.uint8)))
+
+
+def test_metadata_entry_of_another_dtype_raises_value_error(tmp_path):
+    with pytest.raises(ValueError, match=r"load: '.*crafted.npz' has a malformed microtensor "
+                                         r"description \(its '__microtensor__' entry is float64 "
+                                         r"of shape \(3,\), not 1-D uint8\)"):
+        _load_crafted(tmp_path, None, meta=_npy(np.zeros(3)))
+
+
+@pytest.mark.parametrize("entry, message", [
+    (_npy(np.zeros(2, [("a", "<f8")])), r"has an entry 'a0' of dtype \[\('a', '<f8'\)\]; only "
+                                        "bool, integer, float and complex arrays are read"),
+    (_npy_header(("<f8", (2,)), (3,)) + bytes(48),
+     r"has an entry 'a0' of dtype \('<f8', \(2,\)\); only bool"),
+    (_npy(np.zeros(2, "M8[s]")), r"has an entry 'a0' of dtype datetime64\[s\]; only bool"),
+    (_npy(np.array(["ab"])), r"has an entry 'a0' of dtype <U2; only bool"),
+    (_npy(np.array([{"a": 1}], dtype=object)), r"contains pickled data \(entry 'a0'\)"),
+    (_npy_header("<f8", (-1, -8)) + bytes(64), r"has an entry 'a0' with invalid shape "
+                                                r"\(-1, -8\)"),
+    (_npy_header("<f8", (True,)) + bytes(8), r"has an entry 'a0' with invalid shape \(True,\)"),
+    (_npy_header("<f8", (1,), version=3) + bytes(8),
+     r"has an entry 'a0' in .npy format version \(3, 0\); expected 1.0 or 2.0"),
+    (_npy_header("<f8", (1,), fortran_order=1) + bytes(8),
+     "is a corrupt or truncated .npz file \\(entry 'a0': ValueError: fortran_order is not a valid "
+     "bool: 1\\)"),
+    (b"\x93NUMPY\x01\x00\x10\x00{'descr': (((((" + bytes(8),
+     r"is a corrupt or truncated .npz file \(entry 'a0': TokenError"),
+    (b"not an npy", r"is a corrupt or truncated .npz file \(entry 'a0': ValueError: the magic "
+                    "string is not correct"),
+], ids=["structured", "subarray", "datetime", "unicode", "object", "negative-shape",
+        "bool-shape", "npy-v3", "fortran-order", "bad-header", "not-npy"])
+def test_crafted_entries_raise_value_error(tmp_path, entry, message):
+    with pytest.raises(ValueError, match=f"load: '.*crafted.npz' {message}"):
+        _load_crafted(tmp_path, {"$": "ndarray", "array": "a0"}, {"a0": entry})
+
+
+def test_archive_level_tricks_raise_value_error(tmp_path):
+    good = tmp_path / "good"
+    save({"w": mt.ones(3)}, good)
+    with zipfile.ZipFile(good) as z:
+        entries = {i.filename[:-4]: z.read(i) for i in z.infolist()}
+    _archive(tmp_path / "bz2.npz", entries, zipfile.ZIP_BZIP2)
+    with pytest.raises(ValueError, match=r"load: '.*bz2.npz' has an entry '__microtensor__' "
+                                         r"with compression method 12; only stored and "
+                                         "deflated entries are read"):
+        load(tmp_path / "bz2.npz")
+    data = bytearray(good.read_bytes())  # mark every entry as encrypted
+    pos = data.find(b"PK\x01\x02")
+    while pos >= 0:
+        data[pos + 8] |= 1
+        pos = data.find(b"PK\x01\x02", pos + 1)
+    (tmp_path / "locked").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="load: '.*locked' has an encrypted entry"):
+        load(tmp_path / "locked")
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
+    | st.sampled_from(["a0", "a1", "nan", "inf", "dict", "tensor"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["$", "keys", "values", "items", "array", "requires_grad", "value"]),
+        inner | st.sampled_from(["dict", "odict", "tuple", "tensor", "ndarray", "npscalar",
+                                 "float"]), max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(obj=_json, version=st.sampled_from([1, 1, 1, True, "1", None, 2]))
+def test_fuzzed_descriptions_load_or_raise_value_error(tmp_path, obj, version):
+    arrays = {"a0": _npy(np.arange(3)), "a1": _npy(np.float32(2.0).reshape(()))}
+    text = json.dumps(obj)
+    used = {k: v for k, v in arrays.items() if f'"{k}"' in text}
+    path = _archive(tmp_path / "fuzz.npz", {"__microtensor__": _meta(obj, version), **used})
+    try:
+        load(path)
+    except ValueError as e:
+        assert str(e).startswith(f"load: '{path}' "), e
+
+
+def test_fuzzed_bytes_load_or_raise_value_error(tmp_path):
+    save({"w": mt.randn(3, 4), "b": mt.zeros(2, dtype=mt.float64), "s": np.int8(3),
+          "t": (1, [2.5, None], {"k": "v"}), 5: mt.ones(2, requires_grad=True)}, tmp_path / "good")
+    good = (tmp_path / "good").read_bytes()
+    rng = np.random.default_rng(0)
+    path = tmp_path / "fuzzed"
+    cases = [good[:n] for n in range(0, len(good), 11)]  # truncated anywhere
+    for _ in range(400):  # a few bytes overwritten
+        data = bytearray(good)
+        for i in rng.integers(0, len(data), rng.integers(1, 6)):
+            data[i] = rng.integers(0, 256)
+        cases.append(bytes(data))
+    cases += [b"PK\x03\x04" + rng.bytes(n) for n in range(0, 3000, 60)]  # noise
+    for data in cases:
+        path.write_bytes(data)
+        try:
+            load(path)
+        except ValueError as e:
+            assert str(e).startswith(f"load: '{path}' "), e
+
+
+# ---------------------------------------------------------------------- leftover temp files
+
+
+@posix_only
+def test_leftover_temp_files_of_a_killed_save_are_removed_and_nothing_else(tmp_path):
+    path = tmp_path / "ck"
+    save({"v": 1}, path)
+    stale = tmp_path / ".ck.k1ll3d_x.microtensor-tmp"
+    stale.write_bytes(b"PK\x03\x04 half a checkpoint")
+    others = [".ck2.abcdefgh.microtensor-tmp",  # another destination's
+              ".ck.abcdefgh.tmp", ".ck.abcdefghi.microtensor-tmp", ".ck.ABCDEFGH.microtensor-tmp",
+              "ck.abcdefgh.microtensor-tmp", ".ck.abcdefgh.microtensor-tmp.bak"]
+    for name in others:
+        (tmp_path / name).write_bytes(b"not ours")
+    outside = tmp_path / "outside"
+    outside.write_bytes(b"precious")
+    (tmp_path / ".ck.symlink1.microtensor-tmp").symlink_to(outside)
+    (tmp_path / ".ck.folder00.microtensor-tmp").mkdir()
+    # A save in progress holds a lock on its temp file: that one is left alone.
+    busy = tmp_path / ".ck.busy0000.microtensor-tmp"
+    busy.write_bytes(b"")
+    fd = os.open(busy, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        save({"v": 2}, path)
+    finally:
+        os.close(fd)
+    assert not stale.exists() and busy.exists() and load(path) == {"v": 2}
+    assert all((tmp_path / name).read_bytes() == b"not ours" for name in others)
+    assert (tmp_path / ".ck.symlink1.microtensor-tmp").is_symlink()
+    assert outside.read_bytes() == b"precious"
+    assert (tmp_path / ".ck.folder00.microtensor-tmp").is_dir()
+
+
+def test_temp_file_names_follow_the_pattern_cleanup_looks_for(tmp_path, monkeypatch):
+    temps = []
+    real_replace = os.replace
+    monkeypatch.setattr(ser.os, "replace", lambda a, b: (temps.append(os.path.basename(a)),
+                                                         real_replace(a, b)))
+    save({}, tmp_path / "ck.pt")
+    long_name = "x" * 250  # the temp name must still fit in NAME_MAX (255 bytes)
+    save({}, tmp_path / long_name)
+    assert re.fullmatch(r"\.ck\.pt\.[a-z0-9_]{8}\.microtensor-tmp", temps[0]), temps
+    assert re.fullmatch(r"\.x{50}~[0-9a-f]{16}\.[a-z0-9_]{8}\.microtensor-tmp", temps[1]), temps
+    assert sorted(os.listdir(tmp_path)) == ["ck.pt", long_name]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_save_killed_mid_write_is_cleaned_up_by_the_next_save(tmp_path):
+    folder, ready = tmp_path / "out", tmp_path / "ready"
+    folder.mkdir()
+    path = folder / "ck"
+    save({"v": 1}, path)
+    child = textwrap.dedent("""
+        import pathlib, sys, time
+        import numpy as np
+        import microtensor as mt
+
+        def slow_write_array(fp, array, *args, **kwargs):
+            fp.write(b"half an array")
+            pathlib.Path(sys.argv[2]).touch()  # tell the test we are mid-write
+            time.sleep(120)
+
+        np.lib.format.write_array = slow_write_array
+        mt.save({"v": mt.zeros(3)}, sys.argv[1])
+    """)
+    root = str(pathlib.Path(ser.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+        root, os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen([sys.executable, "-c", child, str(path), str(ready)], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, "the child never wrote"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    [leftover] = [p.name for p in folder.iterdir() if p.name != "ck"]
+    assert re.fullmatch(r"\.ck\.[a-z0-9_]{8}\.microtensor-tmp", leftover), leftover
+    assert load(path) == {"v": 1}  # the old file is intact
+    save({"v": 2}, path)
+    assert os.listdir(folder) == ["ck"]
+    assert load(path) == {"v": 2}
+
+
+@posix_only
+def test_a_temp_file_removed_before_it_is_locked_is_made_again(tmp_path, monkeypatch):
+    # A concurrent save's cleanup may delete a temp file in the instant between its creation
+    # and its locking; the save must notice and start over, not fail at the rename.
+    calls = []
+    real_mkstemp = tempfile.mkstemp
+
+    def racing_mkstemp(*args, **kwargs):
+        fd, name = real_mkstemp(*args, **kwargs)
+        if not calls:
+            os.unlink(name)
+        calls.append(name)
+        return fd, name
+
+    monkeypatch.setattr(ser.tempfile, "mkstemp", racing_mkstemp)
+    save({"v": 1}, tmp_path / "ck")
+    assert len(calls) == 2 and os.listdir(tmp_path) == ["ck"]
+    assert load(tmp_path / "ck") == {"v": 1}
