@@ -42,7 +42,14 @@ from .dtypes import (
     set_default_dtype,
     uint8,
 )
-from .errors import DimensionError, DtypeError, GradcheckError, ShapeError
+from .errors import (
+    DimensionError,
+    DivisionByZeroError,
+    DtypeError,
+    GradcheckError,
+    ShapeError,
+    ValueRangeError,
+)
 from .gradcheck import gradcheck
 from .ops.activation import log_softmax, softmax
 from .ops.elementwise import (
@@ -145,7 +152,8 @@ __all__ = [
     "dtypes", "bool", "float16", "float32", "float64", "half", "float", "double", "uint8",
     "int8", "int16", "int32", "int64", "long", "get_default_dtype", "set_default_dtype",
     # errors
-    "DimensionError", "DtypeError", "GradcheckError", "ShapeError",
+    "DimensionError", "DivisionByZeroError", "DtypeError", "GradcheckError", "ShapeError",
+    "ValueRangeError",
     # creation and random
     "arange", "empty", "empty_like", "eye", "from_numpy", "full", "full_like", "linspace",
     "ones", "ones_like", "zeros", "zeros_like", "Generator", "initial_seed", "manual_seed",

@@ -156,7 +156,13 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None,
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``ndarray`` (no copy; its dtype is kept)."""
+    """A tensor sharing memory with ``ndarray`` (no copy; its dtype is kept).
+
+    Object, string, datetime/timedelta and complex arrays raise ``TypeError``, as in
+    PyTorch (complex aside: microtensor has no complex dtype), and so do uint64 arrays,
+    which PyTorch 2.3+ accepts: see :func:`microtensor.dtypes.check_supported`.
+    """
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
+    dtypes.check_supported(ndarray.dtype, "from_numpy")
     return Tensor._make(ndarray, False, None)

@@ -185,3 +185,29 @@ def _cast(x, dt: np.dtype):
 
 def is_floating(dt: np.dtype) -> bool:
     return dt.kind == "f"
+
+
+# What a tensor can hold: microtensor's dtypes, plus uint16 and uint32, which NumPy promotes
+# exactly (with int64 to int64) and which PyTorch 2.3+ also accepts from NumPy.
+_SUPPORTED = frozenset({float16, float32, float64, int8, int16, int32, int64, uint8, bool,
+                        np.dtype("uint16"), np.dtype("uint32")})
+
+
+def check_supported(dt: np.dtype, op: str) -> None:
+    """Refuse a NumPy dtype a tensor cannot hold, with a TypeError naming ``op`` and ``dt``.
+
+    Object, string, datetime/timedelta and complex arrays are refused, as PyTorch refuses
+    all but complex. uint64 is refused too, unlike PyTorch 2.3+ (where it is a dtype with
+    few ops): NumPy promotes uint64 with int64 to float64, which would silently round large
+    integers in every mixed op.
+    """
+    if dt in _SUPPORTED:
+        return
+    if dt == np.uint64:
+        raise TypeError(f"{op}: uint64 arrays are not supported (NumPy promotes uint64 with "
+                        "int64 to float64); convert with .astype(numpy.int64) first")
+    if dt.kind == "c":
+        raise TypeError(f"{op}: complex numbers are not supported by microtensor, got dtype {dt}")
+    raise TypeError(f"{op}: can't convert an array of dtype {dt}; the supported dtypes are "
+                    "float64, float32, float16, int64, int32, int16, int8, uint32, uint16, "
+                    "uint8 and bool")

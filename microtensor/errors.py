@@ -8,11 +8,17 @@ for PyTorch (``except RuntimeError`` / ``except IndexError``) both catch it.
 
 from __future__ import annotations
 
-__all__ = ["DimensionError", "DtypeError", "GradcheckError", "ShapeError"]
+__all__ = ["DimensionError", "DivisionByZeroError", "DtypeError", "GradcheckError", "ShapeError",
+           "ValueRangeError"]
 
 
 class ShapeError(ValueError, RuntimeError):
     """Shapes that do not fit the op (broadcast, matmul, cat, reshape ...)."""
+
+
+class ValueRangeError(ValueError, RuntimeError):
+    """Values outside what the op accepts (e.g. BCE probabilities outside [0, 1]): PyTorch
+    raises ``RuntimeError``."""
 
 
 class DimensionError(ValueError, IndexError):
@@ -23,6 +29,11 @@ class DtypeError(TypeError, RuntimeError):
     """A dtype the op cannot take (e.g. ``requires_grad`` on integer data)."""
 
 
+class DivisionByZeroError(ZeroDivisionError, RuntimeError):
+    """Integer ``//``, ``%`` or rounded ``div`` by zero: PyTorch raises ``RuntimeError``
+    ("ZeroDivisionError"), Python ``ZeroDivisionError``; this is both."""
+
+
 class GradcheckError(RuntimeError):
     """An analytic gradient that disagrees with central finite differences."""
 
@@ -31,6 +42,8 @@ def normalize_dim(dim: int, ndim: int, op: str) -> int:
     """Map ``dim`` into ``[0, ndim)``; a 0-d tensor accepts ``dim`` in ``{-1, 0}`` (as PyTorch)."""
     n = ndim if ndim else 1
     if type(dim) is not int:
+        if isinstance(dim, bool):  # an int to Python, but PyTorch's parser refuses it as a dim
+            raise TypeError(f"{op}: dim must be an int, got bool ({dim})")
         try:
             dim = dim.__index__()
         except AttributeError:

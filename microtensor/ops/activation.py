@@ -72,7 +72,8 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         s = _shifted(x, dim)
-        out = s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
+        with np.errstate(divide="ignore"):  # a size-0 dim: log of an empty sum, result empty
+            out = s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(out)
         return out
@@ -153,7 +154,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class LeakyRelu(Function):
-    """f(x) = x if x > 0 else s·x;  df/dx = 1 if x > 0 else s (s at x = 0, as PyTorch)."""
+    """f(x) = x if x > 0 else s·x;  df/dx = 1 if x > 0 else s (s at x = 0, as PyTorch).
+
+    Where ``x <= 0`` the gradient is ``grad · s``, a product as in PyTorch (not a mask):
+    with ``s = 0`` an inf gradient gives inf·0 = nan there, as it does in PyTorch.
+    """
 
     @staticmethod
     def forward(ctx, x, slope):
@@ -164,7 +169,8 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return np.where(x > 0, grad, grad * ctx.slope), None
+        with np.errstate(invalid="ignore"):  # inf · 0 is nan, silently, as in PyTorch
+            return np.where(x > 0, grad, grad * ctx.slope), None
 
 
 class Elu(Function):
@@ -254,7 +260,11 @@ class Silu(Function):
 
 
 class Hardtanh(Function):
-    """f(x) = min(max(x, lo), hi);  df/dx = 1 where lo < x < hi, else 0 (0 at lo and hi)."""
+    """f(x) = min(max(x, lo), hi);  df/dx = 1 where lo < x < hi, else 0 (0 at lo and hi).
+
+    Selected with ``where``, so a nan or inf gradient outside ``(lo, hi)`` still gives 0
+    (and so does a nan input, as PyTorch's vectorised kernel gives).
+    """
 
     @staticmethod
     def forward(ctx, x, lo, hi):
@@ -265,7 +275,7 @@ class Hardtanh(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * ((x > ctx.lo) & (x < ctx.hi)), None, None
+        return np.where((x > ctx.lo) & (x < ctx.hi), grad, grad.dtype.type(0)), None, None
 
 
 def _maybe_inplace(input: Tensor, inplace: bool, fn: Any, name: str, *args: Any) -> Tensor:  # noqa: A002

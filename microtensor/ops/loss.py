@@ -20,6 +20,7 @@ them, and, as in PyTorch, passing one that requires grad is an error.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..dtypes import promote_pair
-from ..errors import DtypeError, ShapeError
+from ..errors import DtypeError, ShapeError, ValueRangeError
 from ..tensor import Tensor, data_of
 
 __all__ = [
@@ -51,7 +52,8 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
     m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     with np.errstate(invalid="ignore"):  # a row of -inf gives nan, as in PyTorch
         s = x - m
-    return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
+    with np.errstate(divide="ignore"):  # no classes: log of an empty sum, for an empty result
+        return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
 
 
 def _reduce(loss: np.ndarray, reduction: str, n: int | None = None) -> np.ndarray:
@@ -67,7 +69,10 @@ def _reduce(loss: np.ndarray, reduction: str, n: int | None = None) -> np.ndarra
 
 def _upstream(grad: np.ndarray, reduction: str, n: int) -> np.ndarray:
     """The upstream gradient of each unreduced loss element (a 0-d array for mean and sum)."""
-    return grad / n if reduction == "mean" else grad
+    if reduction != "mean":
+        return grad
+    with np.errstate(invalid="ignore", divide="ignore"):  # n = 0: there is no element to reach
+        return grad / n
 
 
 def _check_reduction(reduction: str, op: str) -> None:
@@ -165,6 +170,8 @@ def _index_weights(t: np.ndarray, weight: np.ndarray | None, ignore_index: int,
     safe = np.where(keep, t, 0)
     if weight is None:
         wt = keep.astype(dtype)
+    elif weight.size == 0:  # no classes: every target is ignored, and weighs 0
+        wt = np.zeros(t.shape, dtype)
     else:
         wt = np.where(keep, weight.astype(dtype, copy=False)[safe], 0).astype(dtype, copy=False)
     return keep, safe, wt
@@ -177,6 +184,27 @@ def _class_mean_scale(grad: np.ndarray, reduction: str, total: np.ndarray) -> np
     return np.where(total != 0, grad / np.where(total != 0, total, 1), 0).astype(grad.dtype)
 
 
+def _pick(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[i, idx[i]]`` for each sample (``idx`` shaped ``(N, 1, ...)``), from the class axis 1.
+
+    With no classes every target was ``ignore_index`` (any other was refused), so there is
+    nothing to pick: zeros, which the caller masks anyway.
+    """
+    if a.shape[1] == 0:
+        return np.zeros(idx.shape[:1] + idx.shape[2:], a.dtype)
+    return np.take_along_axis(a, idx, 1).squeeze(1)
+
+
+def _class_reduce(loss: np.ndarray, reduction: str, total: np.ndarray) -> np.ndarray:
+    """Reduce per-sample class losses; "mean" divides by the kept samples' total weight."""
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan
+        return loss.sum() / total
+
+
 class CrossEntropy(Function):
     """f(x) = -w_t log softmax(x)_t, ε-smoothed;  df/dx = w_t (softmax(x) - onehot(t)) at ε = 0.
 
@@ -184,6 +212,8 @@ class CrossEntropy(Function):
     the per-sample loss is ``(1-ε) (-w_t log p_t) + ε/C (-Σ_c w_c log p_c)``,
     whose gradient is ``p ((1-ε) w_t + ε/C Σw) - (1-ε) w_t onehot(t) - ε/C w``.
     Ignored samples contribute 0; "mean" divides by Σ w_t over the kept samples.
+    As in PyTorch the two terms are reduced separately, and with no classes (C = 0)
+    ε/C is inf: the smoothing term, a sum over no classes, is then inf·0 = nan.
     """
 
     @staticmethod
@@ -210,26 +240,23 @@ class CrossEntropy(Function):
         logp = _log_softmax(x, 1)
         keep, safe, wt = _index_weights(target, weight, ignore_index, x.dtype)
         idx = np.expand_dims(safe, 1)
-        picked = np.take_along_axis(logp, idx, 1).squeeze(1)
-        loss = np.where(keep, -wt * picked, 0).astype(x.dtype, copy=False)
+        loss = np.where(keep, -wt * _pick(logp, idx), 0).astype(x.dtype, copy=False)
         # Class weights shaped to broadcast along the class axis (1 when there are none).
         wc = 1 if weight is None else weight.astype(x.dtype).reshape(
             (1, n_classes) + (1,) * (x.ndim - 2))
+        total = wt.sum()
+        out = _class_reduce(loss, reduction, total)
         eps = label_smoothing
         if eps:
-            smooth = np.where(keep, -(logp * wc).sum(axis=1), 0)
-            loss = (1 - eps) * loss + (eps / n_classes) * smooth
-        total = wt.sum()
+            smooth = np.where(keep, -(logp * wc).sum(axis=1), 0).astype(x.dtype, copy=False)
+            coef = eps / n_classes if n_classes else math.inf  # PyTorch's C++ ε/C
+            with np.errstate(invalid="ignore"):
+                out = (1 - eps) * out + coef * _class_reduce(smooth, reduction, total)
         ctx.save_for_backward(logp)
         ctx.idx, ctx.wt, ctx.wc, ctx.total = idx, wt, wc, total
         ctx.keep = keep.astype(x.dtype)  # a float mask: a bool one would promote to float64
         ctx.reduction, ctx.eps, ctx.unbatched = reduction, eps, unbatched
-        if reduction == "none":
-            return loss[0] if unbatched else loss
-        if reduction == "sum":
-            return loss.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return loss.sum() / total
+        return out[0] if unbatched and reduction == "none" else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -242,6 +269,9 @@ class CrossEntropy(Function):
             else:
                 dx *= grad / max(logp.shape[0], 1) if ctx.reduction == "mean" else grad
             return dx, None
+        if logp.size == 0:  # no samples or no classes: nothing to differentiate
+            dx = np.zeros_like(logp)
+            return (dx[0] if ctx.unbatched else dx), None
         eps, wt, keep = ctx.eps, ctx.wt, ctx.keep
         n_classes = logp.shape[1]
         if ctx.unbatched and ctx.reduction == "none":
@@ -275,7 +305,8 @@ class CrossEntropyProb(Function):
         n_classes = x.shape[axis]
         logp = _log_softmax(x, axis)
         eps = label_smoothing
-        qs = q * (1 - eps) + eps / n_classes if eps else q
+        # ε/C is inf with no classes, as PyTorch's C++ division; q is empty then.
+        qs = q * (1 - eps) + (eps / n_classes if n_classes else math.inf) if eps else q
         wc = 1
         if weight is not None:
             wc = weight.astype(x.dtype).reshape((n_classes,) + (1,) * (x.ndim - axis - 1))
@@ -311,17 +342,12 @@ class NllLoss(Function):
             x, target = x[None], target[None]
         keep, safe, wt = _index_weights(target, weight, ignore_index, x.dtype)
         idx = np.expand_dims(safe, 1)
-        picked = np.take_along_axis(x, idx, 1).squeeze(1)
-        loss = np.where(keep, -wt * picked, 0).astype(x.dtype, copy=False)
+        loss = np.where(keep, -wt * _pick(x, idx), 0).astype(x.dtype, copy=False)
         total = wt.sum()
         ctx.idx, ctx.wt, ctx.total = idx, wt, total
         ctx.shape, ctx.reduction, ctx.unbatched = x.shape, reduction, unbatched
-        if reduction == "none":
-            return loss[0] if unbatched else loss
-        if reduction == "sum":
-            return loss.sum()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return loss.sum() / total
+        out = _class_reduce(loss, reduction, total)
+        return out[0] if unbatched and reduction == "none" else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -329,7 +355,8 @@ class NllLoss(Function):
             grad = grad[None]
         c = np.broadcast_to(_class_mean_scale(grad, ctx.reduction, ctx.total), ctx.wt.shape)
         dx = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.put_along_axis(dx, ctx.idx, np.expand_dims(-c * ctx.wt, 1), 1)
+        if dx.size:  # (with no classes there is no entry to put a gradient in)
+            np.put_along_axis(dx, ctx.idx, np.expand_dims(-c * ctx.wt, 1), 1)
         return (dx[0] if ctx.unbatched else dx), None
 
 
@@ -355,6 +382,8 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
 
     Returns:
         A 0-d tensor, or with ``reduction="none"`` the target's shape without classes.
+        As in PyTorch, the "mean" of an empty batch is nan (0/0) and its "sum" 0; with
+        0 classes a class index is out of range, and label smoothing (ε/C = inf) gives nan.
 
     Differences from PyTorch: int32 targets are accepted (PyTorch takes int64 and uint8);
     an out-of-range class raises :class:`TargetIndexError`, both a ``ValueError`` and
@@ -608,7 +637,9 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
 
     Args:
         input: probabilities in [0, 1] (anything else raises ``ValueError``).
-        target: same shape as ``input``; receives a gradient if it requires one.
+        target: same shape as ``input``, values in [0, 1] (anything else, nan included,
+            raises ``ValueError``, as PyTorch's check does); receives a gradient if it
+            requires one.
         weight: rescales each element; must broadcast to ``input``'s shape.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
 
@@ -617,11 +648,15 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa
     """
     op = "binary_cross_entropy"
     _check_reduction(reduction, op)
-    x, _ = _binary_operands(input, target, op)
+    x, t = _binary_operands(input, target, op)
     if not ((x >= 0) & (x <= 1)).all():
         bad = x[~((x >= 0) & (x <= 1))].flat[0]
-        raise ValueError(f"{op}: all elements of input should be probabilities in [0, 1], "
+        raise ValueRangeError(f"{op}: all elements of input should be probabilities in [0, 1], "
                          f"found {bad} (use binary_cross_entropy_with_logits for logits)")
+    if not ((t >= 0) & (t <= 1)).all():  # PyTorch checks the target too (nan fails both)
+        bad = t[~((t >= 0) & (t <= 1))].flat[0]
+        raise ValueRangeError(f"{op}: all elements of target should be between 0 and 1, "
+                              f"found {bad}")
     w = _constant(weight, "weight", op)
     if w is not None:
         _broadcasts_to(w, x.shape, "weight", op)
@@ -695,8 +730,10 @@ class Linear(Function):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         if grad.ndim != 2:  # flatten the batch axes: (batch, out_features), (batch, in_features)
-            x = x.reshape(-1, x.shape[-1])
-            g2 = grad.reshape(-1, grad.shape[-1])
+            # The batch size is spelled out: NumPy cannot infer a -1 next to a 0-size axis.
+            batch = math.prod(grad.shape[:-1])
+            x = x.reshape(batch, x.shape[-1])
+            g2 = grad.reshape(batch, grad.shape[-1])
         else:
             g2 = grad
         gx = grad @ w if need_x else None

@@ -29,6 +29,7 @@ paper and PyTorch; the running variance tracks the unbiased one (divide by
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -102,10 +103,15 @@ class BatchNorm(Function):
     A channels-last input (``conv2d``'s output) is normalised as the ``(M, C)`` matrix
     of its channel vectors, a free view: every statistic is then a column sum, and the
     output is channels-last too. Otherwise the sums reduce the axes ``(0, 2, ...)``.
+
+    An empty input (no sample, or no position) has no statistic: as in PyTorch the output
+    is an empty copy, the running statistics are left alone and ``γ``, ``β`` get 0.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        if x.size == 0:
+            return x.copy()
         shape = x.shape
         matrix = x.ndim > 2 and _is_channels_last(x)
         if matrix:
@@ -137,8 +143,12 @@ class BatchNorm(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        x_hat, inv_std, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        if grad.size == 0:  # an empty input (see the class docstring)
+            zeros = np.zeros(grad.shape[1], grad.dtype)
+            return (np.zeros_like(grad) if need_x else None, zeros if need_w else None,
+                    zeros if need_b else None)
+        x_hat, inv_std, weight = ctx.saved_tensors
         if ctx.matrix:
             grad = _channel_matrix(grad)
         m = grad.size // grad.shape[1]
@@ -249,7 +259,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
     Raises:
         ValueError: in training mode with one value per channel (its variance is 0/0),
-            as PyTorch: ``Expected more than 1 value per channel when training``.
+            as PyTorch: ``Expected more than 1 value per channel when training``. An
+            empty input (``N = 0``, or a size-0 spatial dim) gives an empty output in
+            either mode and leaves the running statistics unchanged, as in PyTorch.
     """
     x = data_of(input)
     _float_input(x, "batch_norm")
@@ -264,8 +276,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     for name, v in (("running_mean", rm), ("running_var", rv), ("weight", data_of(weight)),
                     ("bias", data_of(bias))):
         _check_vector(v, name, channels, x.shape, "batch_norm")
+    # PyTorch's test: one value per channel (N·L or N·H·W == 1) has no variance; an empty
+    # input (0 values per channel) is returned empty, so it passes.
     if training:
-        if x.size // max(channels, 1) <= 1:
+        if math.prod(x.shape[:1] + x.shape[2:]) == 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {x.shape} (batch_norm)")
     elif rm is None or rv is None:

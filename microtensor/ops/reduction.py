@@ -162,17 +162,40 @@ class Amin(Function):
 
 
 class Max(Amax):
-    """f(x) = max(x) or max(x, dim).values;  df/dx = 1/k at each of the k tied maxima, else 0."""
+    """f(x) = max(x) or max(x, dim).values;  df/dx = 1/k at each of the k tied maxima, else 0.
+
+    A nan maximum ties with the nans of its slice (PyTorch's rule for ``max(x)``).
+    """
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        return _even_split(grad, a, out, ctx.axes, ctx.keepdim, nan_ties=True), None, None
 
 
 class Min(Amin):
-    """f(x) = min(x) or min(x, dim).values;  df/dx = 1/k at each of the k tied minima, else 0."""
+    """f(x) = min(x) or min(x, dim).values;  df/dx = 1/k at each of the k tied minima, else 0.
+
+    A nan minimum ties with the nans of its slice (PyTorch's rule for ``min(x)``).
+    """
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        return _even_split(grad, a, out, ctx.axes, ctx.keepdim, nan_ties=True), None, None
 
 
-def _even_split(grad, a, out, axes, keepdim):
+def _even_split(grad, a, out, axes, keepdim, nan_ties=False):
     # The extremum is not differentiable where several elements tie; sharing the gradient
     # equally among them is the choice PyTorch makes for amax/amin and full max/min.
-    mask = (a == _unreduce(out, axes, keepdim)).astype(grad.dtype)
+    # A nan extremum equals nothing (nan != nan): amax/amin then give the slice 0·inf = nan,
+    # as PyTorch's (grad / count) · mask does; max()/min() (nan_ties) send it to the nans,
+    # as PyTorch's evenly_distribute_backward does.
+    o = _unreduce(out, axes, keepdim)
+    mask = a == o
+    if nan_ties and a.dtype.kind == "f":
+        mask |= np.isnan(a) & np.isnan(o)
+    mask = mask.astype(grad.dtype)
     count = np.sum(mask, axis=axes, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):  # a nan slice has no match
         return _unreduce(grad, axes, keepdim) * mask / count
@@ -410,6 +433,10 @@ def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
     Gradient: tied maxima share it equally. For ``max(x)`` this is what PyTorch does; for
     ``max(x, dim)`` PyTorch instead sends the whole gradient to the element at the returned
     index, and microtensor differs on purpose (the even split is symmetric, like ``amax``).
+
+    NaN propagates, as in PyTorch: a slice holding nan has the value nan, its index is the
+    first nan's, and its gradient goes to the nan (shared if there are several; PyTorch's
+    ``max(x, dim)`` sends it all to the first).
     """
     return _extremum(input, dim, keepdim, "max")
 
@@ -419,20 +446,29 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
 
     As :func:`max` (namedtuple ``min(values, indices)``; ``min(x, other)`` is
     :func:`minimum`), including the even split of the gradient among ties, which for
-    ``min(x, dim)`` differs from PyTorch (it sends it all to the returned index).
+    ``min(x, dim)`` differs from PyTorch (it sends it all to the returned index), and nan:
+    the value is nan and the gradient goes to the nan.
     """
     return _extremum(input, dim, keepdim, "min")
 
 
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
-    """Maximum over ``dim`` (an int or a tuple; ``()`` means every dim). Ties share the gradient."""
+    """Maximum over ``dim`` (an int or a tuple; ``()`` means every dim). Ties share the gradient.
+
+    A slice holding nan gives nan and, as PyTorch's amax, a nan gradient for the whole slice
+    (its backward is ``grad / count · (x == result)``, and nan equals nothing, so count is 0);
+    ``max(x)`` instead sends the gradient to the nan.
+    """
     axes = normalize_dims(dim, input.data.ndim, "amax")
     _nonempty(input.data, axes, "amax")
     return Amax.apply(input, axes, keepdim)
 
 
 def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
-    """Minimum over ``dim`` (an int or a tuple; ``()`` means every dim). Ties share the gradient."""
+    """Minimum over ``dim`` (an int or a tuple; ``()`` means every dim). Ties share the gradient.
+
+    With nan in a slice: nan, and a nan gradient for the slice, as :func:`amax` and PyTorch.
+    """
     axes = normalize_dims(dim, input.data.ndim, "amin")
     _nonempty(input.data, axes, "amin")
     return Amin.apply(input, axes, keepdim)
