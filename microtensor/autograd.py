@@ -23,11 +23,14 @@ Reading guide, in the order things happen:
    itself when it is small, a :class:`GradSummary` otherwise), so that
    ``microtensor.viz`` can draw every intermediate gradient after a plain
    ``backward()``; see :data:`grad_recording`.
+6. Under :func:`detect_anomaly` (``microtensor/anomaly_mode.py``) nodes keep their forward
+   traceback, and a failing backward names the node and where it was made.
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from collections.abc import Callable
 from heapq import heappop, heappush
@@ -41,17 +44,22 @@ from .gradstats import GradSummary, summarize_grad
 from .tensor import Tensor
 
 __all__ = [
+    "AnomalyWarning",
     "Function",
     "GradSummary",
     "Node",
     "backward",
     "backward_order",
+    "detect_anomaly",
     "enable_grad",
     "grad",
     "grad_passes",
     "grad_recording",
+    "is_anomaly_check_nan_enabled",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "no_grad",
+    "set_detect_anomaly",
     "set_grad_enabled",
     "summarize_grad",
     "unbroadcast",
@@ -72,7 +80,10 @@ class _GradRecording:
     larger ones kept in this backward pass total at most ``keep_bytes``, and
     summarized after that, so the record never holds more than ``keep_bytes`` of
     large gradients per pass. (With 1 MiB, an MLP at batch 128 keeps its four
-    128×256 gradients; summarizing them cost 4–5% of its training step.)
+    128×256 gradients; summarizing them cost 4–5% of its training step.) Only the
+    latest pass keeps arrays: when the next one starts, the nodes of older graphs that
+    are still alive (``losses.append(loss)``) have theirs replaced by a summary, so a
+    kept graph costs about a summary per node.
     ``microtensor.viz.record_gradients(False)`` switches it off.
     """
 
@@ -362,7 +373,7 @@ class Function:
         # Tensor._make, inlined: this runs for every op, and the call would be 2% of a small one.
         t = _new_object(Tensor)
         t.data = out
-        t.grad = None
+        t._grad = None
         t._vc = [0]
         t._hooks = None
         if not record:
@@ -378,9 +389,11 @@ class Function:
         saved = ctx.saved_tensors
         if saved:
             ctx._versions = _saved_versions(saved, args, arrays, t)
-        if forward_observers:  # e.g. microtensor.viz.detect_anomaly(); empty: no cost
+        if forward_observers:  # e.g. detect_anomaly() (ours or the viz's); empty: no cost
+            ctx._observed_inputs = arrays  # lent to the observers for the call, not kept
             for obs in forward_observers:
                 obs(ctx, out)
+            del ctx._observed_inputs
         return t
 
 
@@ -451,7 +464,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 # Called as observer(node, grad_array) once a node's output gradient is complete, and as
-# observer(node, output_array) when Function.apply records a node. Empty: no cost.
+# observer(node, output_array) when Function.apply records a node (node._observed_inputs
+# holds the forward's arguments, arrays in place of tensors, during that call). Empty: no cost.
 grad_observers: list[Callable[[Node, np.ndarray], None]] = []
 forward_observers: list[Callable[[Node, np.ndarray], None]] = []
 
@@ -480,12 +494,17 @@ def run_backward(
     root_grads: list[np.ndarray],
     retain_graph: bool,
     inputs: list[Tensor] | None = None,
+    anomaly: _BackwardWatch | None = None,
 ) -> list[np.ndarray | None] | None:
     """Propagate ``root_grads`` from ``roots`` to every leaf that requires grad.
 
     With ``inputs`` (as :func:`grad` does) nothing is written to ``.grad``: the
-    gradients reaching those tensors are returned instead, in order.
+    gradients reaching those tensors are returned instead, in order. Under
+    :func:`detect_anomaly` the pass runs again inside ``microtensor.anomaly_mode``
+    with ``anomaly`` set: it is told which node runs and checks what each backward returns.
     """
+    if anomaly is None and _anomaly_threads[0] and is_anomaly_enabled():
+        return backward_with_anomaly_checks(run_backward, roots, root_grads, retain_graph, inputs)
     capture = None if inputs is None else _Capture(inputs)
     grads: dict[Node, np.ndarray] = {}
     owned: set[Node] = set()  # nodes whose gradient buffer the engine allocated itself
@@ -499,6 +518,7 @@ def run_backward(
     serial = next(_pass_serial)
     record, keep_max = grad_recording.enabled, grad_recording.keep_max
     keep_left = grad_recording.keep_bytes  # for gradients larger than keep_max, this pass
+    kept = _new_record() if record else None  # the nodes that keep an array, this pass
     # Nodes whose output gradient has started to arrive, youngest first: every consumer
     # of a node is younger than it, so when a node is popped its gradient is complete.
     heap: list[tuple[int, Node]] = []
@@ -531,14 +551,18 @@ def run_backward(
             g = pop(node)
         else:
             break
+        if anomaly is not None:  # detect_anomaly(): a failure from here on is this node's
+            anomaly.node = node
         if extras:
             g = _observe(node, g, capture)
         if record:  # for microtensor.viz: keep the gradient, or summarize it if too large
             if g.size <= keep_max:
                 node._grad = g
+                kept.append(_weakref(node))
             elif g.nbytes <= keep_left and g.base is None:  # (a view could hold more alive)
                 keep_left -= g.nbytes
                 node._grad = g
+                kept.append(_weakref(node))
             else:
                 node._grad = summarize_grad(g)
         saved = node.saved_tensors
@@ -558,6 +582,8 @@ def run_backward(
         nxt = node._next
         if len(result) < len(nxt):
             _check_arity(node, result)
+        if anomaly is not None:  # with check_nan: a NaN in result raises, naming the node
+            anomaly.check_result(node, result)
         for edge, ig in zip(nxt, result):
             if edge is None or ig is None:
                 continue
@@ -615,9 +641,30 @@ def run_backward(
         if saved and not retain_graph:
             node.saved_tensors = None
 
+    if anomaly is not None:
+        anomaly.node = None  # (a leaf's hooks, run below, belong to no node)
     for t, g in leaf_grads.items():
         _to_leaf(t, g, t in borrowed, capture, serial)
     return None if capture is None else capture.result()
+
+
+# The nodes whose gradient record is an array, from the latest backward pass. A graph that
+# outlives its pass (``losses.append(loss)``) would otherwise keep every pass's arrays: the
+# next pass summarizes the arrays of the nodes still alive, so an old graph costs a summary
+# per node (as PyTorch's keeps a node per op), and only the latest pass keeps arrays.
+_last_record: list = [None]
+
+
+def _new_record() -> list:
+    prev = _last_record[0]
+    if prev:
+        for ref in prev:
+            node = ref()
+            if node is not None and type(node._grad) is _ndarray:
+                node._grad = summarize_grad(node._grad, exact=True)
+    kept: list = []
+    _last_record[0] = kept
+    return kept
 
 
 class _Capture:
@@ -698,8 +745,19 @@ def _check_arity(node: Node, result: tuple) -> None:
 def _run_hooks(hooks: list, g: np.ndarray) -> np.ndarray:
     for h in list(hooks):
         r = h(Tensor._make(g, False, None))
-        if r is not None:
-            g = r.data if isinstance(r, Tensor) else np.asarray(r)
+        if r is None:
+            continue
+        name = getattr(h, "__name__", repr(h))
+        if not isinstance(r, Tensor):
+            raise TypeError(f"backward: expected a Tensor or None, but hook '{name}' returned "
+                            f"{type(r).__name__}")
+        if r.data.dtype != g.dtype:
+            raise RuntimeError(f"backward: hook '{name}' has changed the type of value (was "
+                               f"{g.dtype} got {r.data.dtype})")
+        if r.data.shape != g.shape:
+            raise RuntimeError(f"backward: hook '{name}' has changed the size of value (was "
+                               f"{g.shape} got {r.data.shape})")
+        g = r.data
     return g
 
 
@@ -719,9 +777,19 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
         if id(t) in capture.leaf_ids:
             capture.add(id(t), g)
         return
-    grad = t.grad
+    with _leaf_lock:  # two threads' backward into one leaf must both land (PyTorch locks too)
+        _accumulate(t, g, shared, serial)
+
+
+# One lock for every leaf's accumulation: it is held only for the addition itself, never
+# while user code (a hook) runs.
+_leaf_lock = threading.Lock()
+
+
+def _accumulate(t: Tensor, g: np.ndarray, shared: bool, serial: int) -> None:
+    grad = t._grad
     if grad is None:
-        t.grad = _new_tensor(g.copy() if shared else g, False, None, [0, 1, serial, 0])
+        t._grad = _new_tensor(g.copy() if shared else g, False, None, [0, 1, serial, 0])
         return
     buf = grad.data
     vc = grad._vc
@@ -737,7 +805,7 @@ def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
             bump_version(grad)
     else:
         passes = _passes_after(vc, serial) if engine_made else 1
-        t.grad = _new_tensor(_added(buf, g), False, None, [0, passes, serial, 0])
+        t._grad = _new_tensor(_added(buf, g), False, None, [0, passes, serial, 0])
 
 
 def _version_message(node: Node, now: int, expected: int, index: int) -> str:
@@ -847,6 +915,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
 # caching the lookup.)
 _new_tensor = Tensor._make
 _new_object = object.__new__
+_weakref = weakref.ref
 _next_seq = itertools.count().__next__
 _ndarray = np.ndarray
 _add = np.add
@@ -889,3 +958,17 @@ def clear_grads(tensors: Any, set_to_none: bool = True) -> None:
             bump_version(g)
         else:
             p.grad = Tensor._make(np.zeros_like(g.data), False, None)
+
+
+# Anomaly mode extends the engine (it registers a forward observer, and run_backward hands it
+# the pass when it is on): it imports this module, so it is loaded last.
+from .anomaly_mode import (  # noqa: E402
+    AnomalyWarning,
+    _BackwardWatch,
+    backward_with_anomaly_checks,
+    detect_anomaly,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    set_detect_anomaly,
+)
+from .anomaly_mode import _threads_on as _anomaly_threads  # noqa: E402

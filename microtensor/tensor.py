@@ -32,7 +32,10 @@ class Tensor:
     and ``Tensor(t)`` of a Tensor shares ``t``'s data.
     """
 
-    __slots__ = ("data", "grad", "_rg", "grad_fn", "_vc", "_hooks", "__weakref__")
+    # _base, _view_steps, _views: set only on views and on tensors that have views (see
+    # microtensor/ops/views.py); read with getattr(t, name, None).
+    __slots__ = ("data", "_grad", "_rg", "grad_fn", "_vc", "_hooks", "_base", "_view_steps",
+                 "_views", "__weakref__")
 
     # NumPy defers ``ndarray <op> Tensor`` to our reflected operators.
     __array_priority__ = 1000
@@ -50,7 +53,7 @@ class Tensor:
         else:
             raise TypeError(f"Tensor: expected data or a shape of ints, got {args!r}")
         self.data = data
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._vc = [0]
         self._hooks = None
@@ -65,7 +68,7 @@ class Tensor:
         # makes a longer version counter: see autograd._VERSION.)
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t._rg = requires_grad
         t.grad_fn = grad_fn
         t._vc = [0] if version_counter is None else version_counter
@@ -73,6 +76,25 @@ class Tensor:
         return t
 
     # ------------------------------------------------------------------ autograd state
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient backward accumulated here (``None`` until then).
+
+        Assigning checks it as PyTorch does: a Tensor (or ``None``) of this tensor's shape
+        and dtype, and not the tensor itself.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            _check_grad_assignment(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def requires_grad(self) -> bool:
@@ -454,6 +476,9 @@ class Tensor:
 
     clip_ = clamp_
 
+    def relu_(self) -> Tensor:
+        return _ew.inplace_unary(self, _ew.relu, "relu_")
+
     def neg_(self) -> Tensor:
         return _ew.inplace_unary(self, _ew.neg, "neg_")
 
@@ -641,11 +666,21 @@ class Tensor:
         return _sh.reshape(self, *shape)
 
     def view(self, *shape: Any) -> Tensor:
-        """As :meth:`reshape`; microtensor does not distinguish views from copies here."""
-        return _sh.reshape(self, *shape)
+        """The same memory in a new shape; where that needs a copy, raise as PyTorch does.
+
+        ``x.t().view(-1)`` or ``x.expand(2, 3).view(6)`` raise ``RuntimeError`` ("view size
+        is not compatible with input tensor's size and stride ..."); :meth:`reshape` copies.
+        Differs from PyTorch on purpose: only a view (transpose, permute, expand, slicing ...)
+        of a tensor laid out contiguously has PyTorch's strides for sure, so only there does
+        ``view`` raise. Other tensors are laid out by NumPy, sometimes otherwise than PyTorch
+        (``conv2d``'s output is channels-last, PyTorch's is contiguous and views freely): for
+        them, and for the elementwise results of a non-contiguous tensor, ``view`` copies
+        when it must, like ``reshape``.
+        """
+        return _no_copy(self, _sh.reshape(self, *shape))
 
     def view_as(self, other: Tensor) -> Tensor:
-        return _sh.reshape(self, other.shape)
+        return _no_copy(self, _sh.reshape(self, other.shape))
 
     def reshape_as(self, other: Tensor) -> Tensor:
         return _sh.reshape(self, other.shape)
@@ -718,7 +753,41 @@ class Tensor:
         return _la.dot(self, other)
 
 
+# ---------------------------------------------------------------------- views
+
+
+def _no_copy(t: Tensor, out: Tensor) -> Tensor:
+    """``out``, ``t`` reshaped, if that took no copy where PyTorch's ``view`` would refuse one.
+
+    PyTorch's strides are known for a view of a contiguous tensor (the same as NumPy's
+    then); see :meth:`Tensor.view` for why other tensors copy rather than raise.
+    """
+    if out.data.size and not np.may_share_memory(out.data, t.data):  # reshape copied
+        base = getattr(t, "_base", None)  # set on views (see ops/views.py)
+        if base is not None and base.data.flags.c_contiguous:
+            raise RuntimeError(
+                f"view: view size is not compatible with input tensor's size and stride (at "
+                f"least one dimension spans across two contiguous subspaces): shape {t.shape} "
+                f"into {out.shape}. Use .reshape(...) instead."
+            )
+    return out
+
+
 # ---------------------------------------------------------------------- construction
+
+
+def _check_grad_assignment(t: Tensor, g: Any) -> None:
+    if not isinstance(g, Tensor):
+        raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got grad of "
+                        f"type {type(g).__name__}")
+    if g is t:
+        raise RuntimeError("grad: can't assign a tensor as its own grad")
+    if g.data.dtype != t.data.dtype:
+        raise RuntimeError(f"grad: attempting to assign a gradient with dtype {g.data.dtype} to "
+                           f"a tensor with dtype {t.data.dtype}; they must be the same dtype")
+    if g.data.shape != t.data.shape:
+        raise RuntimeError(f"grad: attempting to assign a gradient of shape {g.data.shape} to a "
+                           f"tensor of shape {t.data.shape}; they must be the same shape")
 
 
 def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
@@ -741,6 +810,7 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
                                 f"with elements of type {arr.dtype}")
             if arr.dtype.kind == "c":
                 raise TypeError("tensor: complex numbers are not supported by microtensor")
+    dtypes.check_supported(arr.dtype, "tensor")  # before any dtype= cast, as PyTorch
     if want is not None and arr.dtype != want:
         return arr.astype(want)
     if copy:
@@ -763,7 +833,10 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
     """A new leaf tensor holding a copy of ``data``.
 
     Args:
-        data: a number, a (nested) list or tuple, a NumPy array or a Tensor.
+        data: a number, a (nested) list or tuple, a NumPy array or a Tensor. Object,
+            string, datetime/timedelta and complex data raise ``TypeError`` (as PyTorch,
+            complex aside), and so does uint64, which PyTorch 2.3+ accepts (NumPy would
+            promote it with int64 to float64); uint16 and uint32 are kept.
         dtype: the dtype to store; by default Python floats become float32, Python ints
             int64, bools bool, and NumPy data keeps its dtype (float64 stays float64).
         device: ``None`` or the CPU (microtensor has no other device).

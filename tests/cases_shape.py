@@ -17,6 +17,7 @@ from hypothesis.extra import numpy as hnp
 from optable import MAX_DIMS, MAX_SIDE, OpCase, unary
 
 from microtensor.ops import shape as sh
+from microtensor.ops import views
 
 _side = st.integers(1, MAX_SIDE)
 
@@ -293,6 +294,33 @@ def _setitem_ref(x, v, index):
     return y
 
 
+def _view_index_params(shapes: tuple) -> st.SearchStrategy:
+    """A basic index on dim 0 (so ``x[index]`` is a view): an int, a slice or ``(i, ...)``."""
+    n0 = shapes[0][0]
+    index = (st.integers(-n0, n0 - 1) | _slice(n0)
+             | st.integers(0, n0 - 1).map(lambda i: (i, ...)))
+    return st.fixed_dictionaries({"index": index})
+
+
+def _write_into_view(x, v, index):
+    y = x * 1.0
+    y[index].mul_(v)  # recorded on y as CopySlices: y's gradient sees the write
+    return y
+
+
+def _write_into_view_ref(x, v, index):
+    y = x.copy()
+    y[index] *= v
+    return y
+
+
+def _view_after_base_write(x, s, index):
+    y = x * 1.0
+    view = y[index]  # taken before the write ...
+    y.mul_(s)  # ... re-derived from y's new node after it, as PyTorch's views are
+    return view
+
+
 CASES: list[OpCase] = [
     OpCase("reshape", lambda a, shape: sh.reshape(a, shape), lambda a, shape: a.reshape(shape),
            unary(), (sh.Reshape,),
@@ -346,4 +374,10 @@ CASES: list[OpCase] = [
            params=_setitem_params),
     OpCase("setitem(value only)", _setitem, _setitem_ref, _setitem_shapes, (sh.IndexPut,),
            params=_setitem_params, inputs_requiring_grad=(1,)),
+    OpCase("view.mul_ (write into a view)", _write_into_view, _write_into_view_ref,
+           _setitem_shapes, (views.CopySlices,), params=_view_index_params),
+    OpCase("view after base.mul_", _view_after_base_write,
+           lambda x, s, index: (x * s)[index],
+           lambda: hnp.array_shapes(min_dims=1, max_dims=3, max_side=MAX_SIDE).map(
+               lambda x: (x, ())), (sh.GetItem,), params=_view_index_params),
 ]

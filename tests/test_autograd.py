@@ -112,10 +112,13 @@ def test_one_fresh_array_for_two_leaves_is_given_to_only_one():
 
 
 def test_a_0d_leaf_grad_stays_an_array_when_the_engine_sums_out_of_place():
-    # .grad cannot take the sum in place (float32 into float64): the engine makes a new one,
-    # and for a 0-d leaf that must still be an array (NumPy gives a scalar for 0-d + 0-d).
+    # .grad cannot take the sum in place (the user gave a read-only one): the engine makes a
+    # new one, and for a 0-d leaf that must still be an array (NumPy gives a scalar for
+    # 0-d + 0-d).
     x = mt.tensor(2.0, dtype=mt.float64, requires_grad=True)
-    x.grad = mt.tensor(1.0)
+    given = mt.tensor(1.0, dtype=mt.float64)
+    given.data.flags.writeable = False
+    x.grad = given
     (x * 3).backward()
     assert type(x.grad.data) is np.ndarray and x.grad.dtype == mt.float64
     assert x.grad.item() == 4.0
@@ -453,3 +456,29 @@ def test_fan_out_of_three_and_more_on_0d_tensors():
     z = y * y + y + y * 2.0 + x + x
     z.backward()
     assert x.grad.item() == 2 * 3 * 6.0 + 3 + 6 + 2
+
+
+def test_graphs_kept_alive_keep_gradient_summaries_not_arrays():
+    # `losses.append(loss)` keeps every graph: only the latest pass's nodes may hold their
+    # gradient arrays (for drawing); older ones keep a summary, like a node per op in PyTorch.
+    w = mt.tensor(np.ones((8, 8)), requires_grad=True)
+    losses = []
+    for _ in range(3):
+        loss = (w * 2).tanh().sum()
+        loss.backward()
+        losses.append(loss)
+
+    def records(loss):
+        nodes, todo = [], [loss.grad_fn]
+        while todo:
+            n = todo.pop()
+            nodes.append(n)
+            todo += [f for f, _ in n.next_functions if isinstance(f, mt.autograd.Node)]
+        return [n.output_grad for n in nodes], [n.grad_summary for n in nodes]
+
+    for old in losses[:2]:
+        arrays, summaries = records(old)
+        assert all(a is None for a in arrays) and all(s is not None for s in summaries)
+    arrays, summaries = records(losses[2])
+    assert all(a is not None for a in arrays)
+    np.testing.assert_allclose(records(losses[0])[1][0].norm, summaries[0].norm, rtol=1e-12)

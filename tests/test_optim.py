@@ -813,7 +813,10 @@ def test_bad_parameters_raise():
         optim.SGD([a * 2])
     with pytest.raises(TypeError, match="SGD: lr must be a number, got str"):
         optim.SGD([a], lr="0.1")
-    a.grad = mt.tensor(np.zeros(4))
+    # A mis-shaped .grad is refused where it is assigned, as in PyTorch ...
+    with pytest.raises(RuntimeError, match=r"gradient of shape \(4,\) to a tensor of shape"):
+        a.grad = mt.tensor(np.zeros(4))
+    a._grad = mt.tensor(np.zeros(4))  # ... and by the optimizer, should one slip through
     with pytest.raises(ShapeError, match=r"parameter 0 has shape \(3,\) but its .grad has "
                                          r"shape \(4,\)"):
         opt.step()

@@ -43,7 +43,7 @@ class Parameter(Tensor):
                             "(wrap it with microtensor.tensor(...) first)")
         # Like torch's _make_subclass: a detached alias of data (same array, same version).
         self.data = data.data
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._vc = data._vc
         self._hooks = None

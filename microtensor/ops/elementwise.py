@@ -17,8 +17,9 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Function, _mode, bump_version
 from ..dtypes import promote_pair, result_type
-from ..errors import DtypeError, ShapeError
+from ..errors import DivisionByZeroError, DtypeError, ShapeError
 from ..tensor import Tensor
+from . import views as _views
 
 __all__ = [
     "abs", "add", "clamp", "cos", "div", "eq", "exp", "ge", "gt", "isfinite", "isinf", "isnan",
@@ -40,6 +41,15 @@ def _true_div_operands(a: Any, b: Any) -> tuple[Any, Any]:
         a = a.astype(d) if isinstance(a, np.ndarray) else d.type(a)
         b = b.astype(d) if isinstance(b, np.ndarray) else d.type(b)
     return a, b
+
+
+def _no_integer_zero_divisor(a: Any, b: Any, op: str) -> None:
+    """Integer ``//``, ``%`` and rounded division by 0 have no value: PyTorch raises (NumPy
+    would warn and give 0). Float division by 0 is inf or nan, and no error."""
+    dt = np.result_type(a, b)
+    if dt.kind in "iub" and np.any(np.asarray(b) == 0):
+        raise DivisionByZeroError(f"{op}: ZeroDivisionError: integer division by zero (the "
+                                  f"{dt} divisor holds a 0); divide floats for inf or nan")
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -141,7 +151,8 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote_pair(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        _no_integer_zero_divisor(a, b, "remainder")
+        with np.errstate(divide="ignore", invalid="ignore"):  # floats: x % 0 is nan
             out = np.remainder(a, b)
             ctx.save_for_backward(np.floor_divide(a, b))
         return out
@@ -364,7 +375,12 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
-    """f(a) = max(a, 0);  df/da = 1 where a > 0, else 0 (0 at a = 0, as PyTorch)."""
+    """f(a) = max(a, 0);  df/da = 1 where a > 0, else 0 (0 at a = 0, as PyTorch).
+
+    The backward selects (``where``) rather than multiplies by a 0/1 mask, so a nan or inf
+    gradient arriving where ``a <= 0`` still gives 0; at a nan input (``relu(nan)`` is nan)
+    the gradient passes, as PyTorch's ``threshold_backward`` does.
+    """
 
     @staticmethod
     def forward(ctx, a):
@@ -375,7 +391,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        return np.where(out <= 0, grad.dtype.type(0), grad)
 
 
 class Square(Function):
@@ -409,7 +425,11 @@ class Reciprocal(Function):
 
 
 class Clamp(Function):
-    """f(a) = min(max(a, lo), hi);  df/da = 1 where lo <= a <= hi, else 0."""
+    """f(a) = min(max(a, lo), hi);  df/da = 1 where lo <= a <= hi, else 0.
+
+    As PyTorch's ``where(lo <= a <= hi, grad, 0)``: 0 outside even for a nan or inf
+    gradient, and 0 at a nan input (which fails both comparisons; clamp(nan) is nan).
+    """
 
     @staticmethod
     def forward(ctx, a, lo, hi):
@@ -430,7 +450,7 @@ class Clamp(Function):
             keep &= a >= ctx.lo
         if ctx.hi is not None:
             keep &= a <= ctx.hi
-        return grad * keep, None, None
+        return np.where(keep, grad, grad.dtype.type(0)), None, None
 
 
 class Maximum(Function):
@@ -483,11 +503,17 @@ class Where(Function):
 
 
 class Sign(Function):
-    """f(a) = sign(a);  df/da = 0 (piecewise constant)."""
+    """f(a) = sign(a);  df/da = 0 (piecewise constant).
+
+    Computed as PyTorch does, ``(0 < a) - (a < 0)``: nan fails both comparisons, so
+    ``sign(nan)`` is 0 (NumPy's ``np.sign`` gives nan). A bool tensor is its own sign.
+    """
 
     @staticmethod
     def forward(ctx, a):
-        return np.sign(a)
+        if a.dtype.kind == "b":
+            return a.copy()
+        return np.asarray((0 < a).astype(a.dtype) - (a < 0).astype(a.dtype))
 
     @staticmethod
     def backward(ctx, grad):
@@ -578,7 +604,11 @@ def mul(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
-    """True division; ``rounding_mode="floor"``/``"trunc"`` rounds (no gradient flows then)."""
+    """True division; ``rounding_mode="floor"``/``"trunc"`` rounds (no gradient flows then).
+
+    Rounded division of integers by 0 raises :class:`~microtensor.errors.DivisionByZeroError`
+    (a ``ZeroDivisionError`` and a ``RuntimeError``), as PyTorch does; floats give ±inf or nan.
+    """
     if rounding_mode is None:
         if isinstance(other, Tensor):
             return Div.apply(input, other)
@@ -588,15 +618,16 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
     a = input.data if isinstance(input, Tensor) else np.asarray(input)
     b = other.data if isinstance(other, Tensor) else other
     a, b = promote_pair(a, b)
-    if rounding_mode == "floor":
-        out = np.floor_divide(a, b)
-    elif rounding_mode == "trunc":
-        q = np.true_divide(a, b)
-        out = np.trunc(q).astype(np.result_type(a, b), copy=False)
-    else:
+    if rounding_mode not in ("floor", "trunc"):
         raise ValueError(
             f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}"
         )
+    _no_integer_zero_divisor(a, b, "floor_divide" if rounding_mode == "floor" else "div")
+    with np.errstate(divide="ignore", invalid="ignore"):  # floats: x / 0 is ±inf or nan
+        if rounding_mode == "floor":
+            out = np.floor_divide(a, b)
+        else:
+            out = np.trunc(np.true_divide(a, b)).astype(np.result_type(a, b), copy=False)
     return Tensor._make(np.asarray(out), False, None)
 
 
@@ -604,12 +635,18 @@ true_divide = divide = div
 
 
 def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """``input // other``, rounded down (no gradient flows: the result is piecewise constant)."""
+    """``input // other``, rounded down (no gradient flows: the result is piecewise constant).
+
+    Integers divided by 0 raise, as PyTorch ("ZeroDivisionError"); see :func:`div`.
+    """
     return div(input, other, rounding_mode="floor")
 
 
 def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """``input % other``, with the sign of ``other`` as Python's ``%`` (differentiable)."""
+    """``input % other``, with the sign of ``other`` as Python's ``%`` (differentiable).
+
+    Integers modulo 0 raise, as PyTorch ("ZeroDivisionError"); floats give nan.
+    """
     return Remainder.apply(input, other)
 multiply = mul
 subtract = sub
@@ -829,21 +866,14 @@ _OUT_OF_PLACE = {Add: Add.apply, Sub: Sub.apply, Mul: mul, Div: div, Pow: pow}
 
 def _check_leaf(t: Tensor, name: str) -> None:
     """Refuse the recorded in-place writes whose gradient would silently be wrong."""
-    fn = t.grad_fn
-    if t._rg and fn is None:
+    if t._rg and t.grad_fn is None:
         raise RuntimeError(
             f"{name}: a leaf tensor that requires grad cannot be modified in place (its .grad "
             "would no longer belong to its value); update it inside `with microtensor.no_grad():`"
             " as optimizers do, or use an out-of-place op"
         )
-    if fn is not None and fn._fn.returns_view and t.data.base is not None:
-        # Writing into a view writes into the tensor it views, whose graph would not see it.
-        # PyTorch rewrites that graph (CopySlices); microtensor refuses instead.
-        raise RuntimeError(
-            f"{name}: in-place write into a view ({fn.name()}) of a tensor that requires grad; "
-            "microtensor does not support this (PyTorch does): .clone() the view first, or "
-            "write under `with microtensor.no_grad():`"
-        )
+    if getattr(t, "_base", None) is not None:
+        _views.check_view_write(t, name)
 
 
 def _check_cast(t: Tensor, result: np.dtype, name: str) -> None:
@@ -860,9 +890,13 @@ def _write_back(t: Tensor, r: Tensor, name: str) -> Tensor:
                          f"into a tensor of shape {t.data.shape} in place")
     _check_cast(t, r.data.dtype, name)
     np.copyto(t.data, r.data, casting="unsafe")
-    t.grad_fn = r.grad_fn
-    t._rg = r._rg
     bump_version(t)
+    if getattr(t, "_base", None) is not None:
+        _views.record_view_write(t, r)  # the base's graph records it; its views follow
+    else:
+        t.grad_fn = r.grad_fn
+        t._rg = r._rg
+        _views.refresh_views(t)
     return t
 
 

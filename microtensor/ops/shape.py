@@ -7,9 +7,9 @@ it into zeros (adding where one element was read twice).
 
 Reshape, transpose, permute, expand and basic indexing return NumPy *views* of their
 input (no copy), as PyTorch's views share storage. A view shares its input's version
-counter, so an in-place write through either is caught by the backward checks of both.
-Unlike PyTorch, an in-place op recorded on a view does not re-route its base's graph
-(PyTorch's "rebase"): write into the base itself, or into a ``.clone()``.
+counter, so an in-place write through either is caught by the backward checks of both,
+and a write through either is recorded in the graph of both, as PyTorch records it
+(see ``views.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ..dtypes import result_type
 from ..errors import DimensionError, DtypeError, ShapeError, normalize_dim, normalize_dims
 from ..tensor import Tensor
 from .elementwise import _check_leaf, _records, _write_back
+from .views import as_view
 
 __all__ = [
     "cat", "chunk", "expand", "flatten", "gather", "getitem", "permute", "repeat", "reshape",
@@ -172,7 +173,10 @@ class GetItem(Function):
     @staticmethod
     def forward(ctx, a, idx):
         ctx.shape, ctx.idx = a.shape, idx
-        return a[idx]  # basic indexing: a view, no copy
+        out = a[idx]  # basic indexing: a view, no copy
+        if type(out) is not np.ndarray:  # ints down to one element give a NumPy scalar: a copy
+            out = a[idx + (Ellipsis,)]  # ... while this is a 0-d view, as PyTorch's t[0]
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -234,14 +238,6 @@ def _write(a: np.ndarray, steps: tuple, value: Any) -> None:
     a[steps[-1]] = value
 
 
-def _as_view(out: Tensor, input: Tensor) -> Tensor:  # noqa: A002
-    # A view's memory is its input's: share the version counter too, so that writing into
-    # one of them in place invalidates the saved arrays of both (as PyTorch's views do).
-    if out.data.base is not None and np.may_share_memory(out.data, input.data):
-        out._vc = input._vc
-    return out
-
-
 def _int(x: Any, op: str, what: str) -> int:
     if isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{op}: {what} must be an int, got bool")
@@ -295,7 +291,7 @@ def _infer_shape(shape: tuple[int, ...], numel: int, in_shape: tuple, op: str) -
 
 
 def _reshaped(input: Tensor, shape: tuple[int, ...]) -> Tensor:  # noqa: A002
-    return _as_view(Reshape.apply(input, shape), input)
+    return as_view(Reshape, input, shape)
 
 
 # --------------------------------------------------------------------------- reshaping
@@ -316,7 +312,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     n = input.data.ndim
     d0 = normalize_dim(dim0, n, "transpose")
     d1 = normalize_dim(dim1, n, "transpose")
-    return _as_view(Transpose.apply(input, d0, d1), input)
+    return as_view(Transpose, input, d0, d1)
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
@@ -330,7 +326,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
     if len(set(norm)) != n:
         raise ValueError(f"permute: dims {dims} are not a permutation of {tuple(range(n))}: "
                          "a dim is repeated")
-    return _as_view(Permute.apply(input, norm), input)
+    return as_view(Permute, input, norm)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
@@ -422,7 +418,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
                              f"shape {shape}")
         else:
             out.append(s)
-    return _as_view(Expand.apply(input, tuple(out)), input)
+    return as_view(Expand, input, tuple(out))
 
 
 def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
@@ -498,7 +494,7 @@ def _pieces(input: Tensor, d: int, sizes: list[int]) -> tuple[Tensor, ...]:  # n
     start = 0
     head = (slice(None),) * d
     for n in sizes:
-        out.append(_as_view(GetItem.apply(input, head + (slice(start, start + n),)), input))
+        out.append(as_view(GetItem, input, head + (slice(start, start + n),)))
         start += n
     return tuple(out)
 
@@ -712,10 +708,10 @@ def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
     """
     idx, advanced = _normalize_index(index, input.data.shape, "getitem")
     if not advanced:
-        return _as_view(GetItem.apply(input, idx), input)
+        return as_view(GetItem, input, idx)
     if _mixes_ints_and_arrays(idx):
         first, idx = _split_ints(idx)
-        input = _as_view(GetItem.apply(input, first), input)
+        input = as_view(GetItem, input, first)
     try:
         return Index.apply(input, idx)
     except IndexError as e:  # e.g. integer arrays that do not broadcast together
