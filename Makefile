@@ -9,13 +9,14 @@ LINT_DIRS := $(wildcard microtensor tests examples benchmarks docs)
 TORCH_VERSION := 2.13.0
 
 .DEFAULT_GOAL := help
-.PHONY: help venv system-deps lint test demo bench clean
+.PHONY: help venv system-deps lint test oracle demo bench clean
 
 help:
 	@echo "make venv         create .venv and install microtensor with [dev,plot] (editable)"
 	@echo "make system-deps  install Graphviz's 'dot' and Chromium (browser test) if missing and the machine allows it"
 	@echo "make lint         ruff check the sources"
 	@echo "make test         lint, then run the test suite"
+	@echo "make oracle       run the tests that compare with PyTorch (installs torch $(TORCH_VERSION), CPU)"
 	@echo "make demo         run 'microtensor demo'"
 	@echo "make bench        benchmark ops (installs torch $(TORCH_VERSION) for comparison if possible)"
 	@echo "make clean        remove .venv, build artefacts and caches"
@@ -41,7 +42,13 @@ lint: venv
 
 test: venv system-deps
 	@$(MAKE) --no-print-directory lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --ignore=tests/oracle
+
+# tests/oracle compares with PyTorch in float64. torch is a test-only dependency, pinned so
+# that pip takes the CPU build (a bare `torch` or a range pulls a CUDA build of several GB).
+oracle: venv
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==$(TORCH_VERSION)
+	$(VENV)/bin/pytest tests/oracle
 
 demo: venv system-deps
 	$(VENV)/bin/microtensor demo
