@@ -71,3 +71,15 @@ def test_grad_assignment_is_checked_as_pytorch_checks_it():
     np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
     del w.grad
     assert w.grad is None
+
+
+def test_a_module_backward_hook_returning_a_wrong_gradient_is_refused():
+    lin = mt.nn.Linear(3, 2).double()
+    x = mt.tensor(np.ones((4, 3)), requires_grad=True)
+    lin.register_full_backward_hook(lambda m, gin, gout: (gin[0][:1],))
+    with pytest.raises(RuntimeError, match=r"changed grad_input 0 from shape \(4, 3\)"):
+        lin(x).sum().backward()
+    lin = mt.nn.Linear(3, 2).double()
+    lin.register_full_backward_pre_hook(lambda m, gout: ([1.0],))
+    with pytest.raises(TypeError, match="expected a Tensor or None for grad_output 0, got list"):
+        lin(x).sum().backward()

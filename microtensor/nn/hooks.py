@@ -164,9 +164,25 @@ class _BackwardHook:
         return tuple(res)
 
     @staticmethod
-    def _gather(index: list[int], grads: tuple) -> list:
-        return [None if grads[i] is None else np.asarray(grads[i].data
-                if isinstance(grads[i], Tensor) else grads[i]) for i in index]
+    def _gather(index: list[int], grads: tuple, before: list, what: str) -> list:
+        """The arrays of ``grads`` at ``index``, checked against the gradients the hooks got
+        (``before``): a hook may replace a gradient, not change its type, shape or dtype."""
+        out = []
+        for i, old in zip(index, before):
+            g = grads[i]
+            if g is None:
+                out.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(f"backward hook: expected a Tensor or None for {what} {i}, "
+                                f"got {type(g).__name__}")
+            if old is not None and (g.data.shape != old.shape or g.data.dtype != old.dtype):
+                raise RuntimeError(f"backward hook has changed {what} {i} from shape "
+                                   f"{old.shape} ({old.dtype}) to shape {g.data.shape} "
+                                   f"({g.data.dtype}); a hook may only replace a gradient by "
+                                   "one of the same shape and dtype")
+            out.append(g.data)
+        return out
 
     def _on_grad_outputs(self, grads: list) -> list:
         assert self.output_index is not None
@@ -192,7 +208,7 @@ class _BackwardHook:
                                        "gradient should always return None or None for all "
                                        "gradients.")
             self.grad_outputs = None
-        return self._gather(self.output_index, grad_outputs)
+        return self._gather(self.output_index, grad_outputs, grads, "grad_output")
 
     def _on_grad_inputs(self, grads: list) -> list:
         assert self.input_index is not None
@@ -213,4 +229,4 @@ class _BackwardHook:
                                    f"got {len(out)}, but expected {len(res)}")
             res = tuple(out)
         self.grad_outputs = None
-        return self._gather(self.input_index, res)
+        return self._gather(self.input_index, res, grads, "grad_input")
