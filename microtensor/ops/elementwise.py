@@ -377,9 +377,8 @@ class Sigmoid(Function):
 class Relu(Function):
     """f(a) = max(a, 0);  df/da = 1 where a > 0, else 0 (0 at a = 0, as PyTorch).
 
-    The backward selects (``where``) rather than multiplies by a 0/1 mask, so a nan or inf
-    gradient arriving where ``a <= 0`` still gives 0; at a nan input (``relu(nan)`` is nan)
-    the gradient passes, as PyTorch's ``threshold_backward`` does.
+    As PyTorch's ``threshold_backward``, a nan or inf gradient arriving where ``a <= 0``
+    still gives 0, and at a nan input (``relu(nan)`` is nan) the gradient passes.
     """
 
     @staticmethod
@@ -391,7 +390,13 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return np.where(out <= 0, grad.dtype.type(0), grad)
+        keep = out != 0  # out is >= 0 or nan: this is "not a <= 0", in one comparison
+        # Multiplying by the mask is 3x faster than np.where, but inf * 0 is nan where a <= 0:
+        # select only when the gradient may hold an inf or a nan (vdot is one BLAS pass that
+        # does not warn; it overflows for huge finite gradients too, which then select).
+        if np.isfinite(np.vdot(grad, grad)):
+            return grad * keep
+        return np.where(keep, grad, grad.dtype.type(0))
 
 
 class Square(Function):
