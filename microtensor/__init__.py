@@ -50,7 +50,7 @@ from .errors import (
     ShapeError,
     ValueRangeError,
 )
-from .gradcheck import gradcheck
+from .gradcheck import gradcheck, gradgradcheck
 from .ops.activation import log_softmax, softmax
 from .ops.elementwise import (
     abs,
@@ -147,7 +147,7 @@ __all__ = [
     # tensors and autograd
     "Tensor", "tensor", "Function", "autograd", "nn", "optim", "train", "data", "utils", "viz",
     "save", "load", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "gradcheck",
+    "is_grad_enabled", "gradcheck", "gradgradcheck",
     # dtypes
     "dtypes", "bool", "float16", "float32", "float64", "half", "float", "double", "uint8",
     "int8", "int16", "int32", "int64", "long", "get_default_dtype", "set_default_dtype",

@@ -30,6 +30,7 @@ Reading guide, in the order things happen:
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -52,7 +53,10 @@ __all__ = [
     "backward_order",
     "detect_anomaly",
     "enable_grad",
+    "functional",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "grad_passes",
     "grad_recording",
     "is_anomaly_check_nan_enabled",
@@ -328,6 +332,14 @@ class Function:
     # ...): an in-place write into such an output is refused while recording.
     returns_view = False
 
+    # Whether backward(create_graph=True) may record this op's backward formula (it runs on
+    # Tensors then, see microtensor/reference_sweep.py); False makes it raise, naming the op.
+    twice_differentiable = True
+
+    # True when the arrays the forward computes and saves (not inputs, not the output) are
+    # masks, indices or counts, which a recorded backward may treat as constants.
+    saved_constants = False
+
     @staticmethod
     def forward(ctx: Node, *args: Any) -> np.ndarray:
         raise NotImplementedError("Function subclasses must implement forward(ctx, ...)")
@@ -369,7 +381,7 @@ class Function:
                 raise _broadcast_error(cls, arrays) from None
             raise
         if type(out) is not _ndarray:
-            out = np.asarray(out)
+            out = _as_output_array(ctx, out)
         # Tensor._make, inlined: this runs for every op, and the call would be 2% of a small one.
         t = _new_object(Tensor)
         t.data = out
@@ -397,25 +409,39 @@ class Function:
         return t
 
 
+def _as_output_array(ctx: Node, out: Any) -> np.ndarray:
+    """A forward's result as an array (NumPy gives a scalar for a 0-d result); if the
+    forward saved that scalar, it saved its output: save the array instead."""
+    arr = np.asarray(out)
+    saved = ctx.saved_tensors
+    if saved and any(s is out for s in saved):
+        ctx.saved_tensors = tuple(arr if s is out else s for s in saved)
+    return arr
+
+
+# The "version counter" of an array argument that is no tensor: nothing writes into it.
+_CONSTANT = [0]
+
+
 def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> list:
     """Pair every saved array that belongs to a tensor with that tensor's version now, as
-    (version counter, version, input index or -1 for the output). Arrays the forward
-    computed itself are the node's own and need no check."""
+    (version counter, version, input index or -1 for the output, position in ``saved``).
+    Arrays the forward computed itself are the node's own and need no check. (The
+    position tells a backward that records its graph which tensor each array was.)"""
     od = out.data
     if saved[0] is od and len(saved) == 1:  # tanh, exp, sigmoid ... keep only their result
-        return [(out._vc, 0, -1)]
+        return [(out._vc, 0, -1, 0)]
     checks = []
-    for s in saved:
+    for k, s in enumerate(saved):
         if s is od:
-            checks.append((out._vc, 0, -1))
+            checks.append((out._vc, 0, -1, k))
             continue
         i = 0
         for arr in arrays:
             if s is arr:
                 a = args[i]
-                if isinstance(a, Tensor):
-                    vc = a._vc
-                    checks.append((vc, vc[0], i))
+                vc = a._vc if isinstance(a, Tensor) else _CONSTANT
+                checks.append((vc, vc[0], i, k))
                 break
             i += 1
     return checks
@@ -570,7 +596,7 @@ def run_backward(
             # Was any of it modified in place since (apply kept the versions it saw)? Only
             # possible if some tensor was written after this node was recorded.
             if _last_write[0] > node._seq:
-                for counter, expected, index in node._versions:
+                for counter, expected, index, _ in node._versions:
                     if counter[0] != expected:
                         raise RuntimeError(_version_message(node, counter[0], expected, index))
         elif saved is None:
@@ -829,7 +855,25 @@ def _as_list(x) -> list:
     return list(x)
 
 
-def _root_grads(outputs: list[Tensor], grad_outputs: list, where: str) -> list[np.ndarray]:
+def _root_grads(outputs: list[Tensor], grad_outputs: list, where: str,
+                create_graph: bool = False) -> list:
+    """The gradient of each output, checked: arrays, or with ``create_graph`` Tensors (a
+    given gradient that requires grad stays in the graph: its own gradient can be taken)."""
+    gs = _root_arrays(outputs, grad_outputs, where)
+    if not create_graph:
+        return gs
+    out = []
+    for g, given in zip(gs, grad_outputs):
+        if isinstance(given, Tensor) and given.data is g:
+            out.append(given)
+        elif isinstance(given, Tensor) and given._rg:
+            out.append(to_dtype(given, g.dtype))
+        else:
+            out.append(Tensor._make(g, False, None))
+    return out
+
+
+def _root_arrays(outputs: list[Tensor], grad_outputs: list, where: str) -> list[np.ndarray]:
     gs = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
@@ -869,10 +913,11 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     gos = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(outs)
     if len(gos) != len(outs):
         raise ValueError(f"backward: got {len(outs)} tensors but {len(gos)} gradients")
-    if create_graph:
-        raise NotImplementedError("backward: create_graph=True (gradients of gradients) is "
-                                  "not supported by microtensor")
-    roots = _root_grads(outs, gos, "backward")
+    roots = _root_grads(outs, gos, "backward", create_graph)
+    if create_graph:  # the backward pass records its own graph
+        retain = create_graph if retain_graph is None else bool(retain_graph)
+        reference_backward(outs, roots, create_graph=True, retain_graph=retain)
+        return
     run_backward(outs, roots, bool(retain_graph))
 
 
@@ -888,14 +933,16 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
     gos = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
     if len(gos) != len(outs):
         raise ValueError(f"grad: got {len(outs)} outputs but {len(gos)} grad_outputs")
-    if create_graph:
-        raise NotImplementedError("grad: create_graph=True (gradients of gradients) is "
-                                  "not supported by microtensor")
     for i, t in enumerate(ins):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
-    roots = _root_grads(outs, gos, "grad")
-    got = run_backward(outs, roots, bool(retain_graph), inputs=ins)
+    roots = _root_grads(outs, gos, "grad", create_graph)
+    if create_graph:
+        retain = create_graph if retain_graph is None else bool(retain_graph)
+        got = reference_backward(outs, roots, create_graph=True, retain_graph=retain,
+                                 inputs=ins)
+    else:
+        got = run_backward(outs, roots, bool(retain_graph), inputs=ins)
     result = []
     for i, g in enumerate(got):
         if g is None:
@@ -906,7 +953,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
                 )
             result.append(None)
         else:
-            result.append(Tensor._make(g, False, None))
+            result.append(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
     return tuple(result)
 
 
@@ -960,8 +1007,11 @@ def clear_grads(tensors: Any, set_to_none: bool = True) -> None:
             p.grad = Tensor._make(np.zeros_like(g.data), False, None)
 
 
-# Anomaly mode extends the engine (it registers a forward observer, and run_backward hands it
-# the pass when it is on): it imports this module, so it is loaded last.
+# What extends the engine imports this module, so it is loaded last: anomaly mode (it
+# registers a forward observer, and run_backward hands it the pass when it is on); the
+# engine that records the backward pass (create_graph=True); the checks built on them; and
+# ``microtensor.autograd.functional`` (jacobian, hessian, vjp, jvp, hvp, vhp).
+from . import autograd_functional as functional  # noqa: E402
 from .anomaly_mode import (  # noqa: E402
     AnomalyWarning,
     _BackwardWatch,
@@ -972,3 +1022,9 @@ from .anomaly_mode import (  # noqa: E402
     set_detect_anomaly,
 )
 from .anomaly_mode import _threads_on as _anomaly_threads  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+from .ops.elementwise import to_dtype  # noqa: E402
+from .reference_sweep import reference_backward  # noqa: E402
+
+# Importable by that name, as in PyTorch: ``from microtensor.autograd.functional import ...``
+sys.modules[__name__ + ".functional"] = functional

@@ -36,8 +36,13 @@ fail by chance. So check in float64 (``x.double()``); a float32 input gets a
 ``UserWarning``.
 
 Names, defaults and meaning follow ``torch.autograd.gradcheck``. Not
-supported: complex inputs, forward-mode AD, ``gradgradcheck`` (microtensor
-has no gradients of gradients).
+supported: complex inputs, forward-mode AD.
+
+``gradgradcheck(func, inputs, grad_outputs)`` checks second derivatives the way
+PyTorch's does: it runs ``gradcheck`` on the function that maps ``(inputs,
+grad_outputs)`` to the gradients ``grad(func(*inputs), inputs, grad_outputs,
+create_graph=True)``, so the backward pass itself is differentiated by the engine
+and compared with finite differences of the (first-order) gradients.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from .autograd import enable_grad, grad, no_grad
 from .errors import GradcheckError
 from .tensor import Tensor
 
-__all__ = ["GradcheckError", "gradcheck"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 # The seed of fast mode's random directions: a failure must reproduce run after run.
 _FAST_MODE_SEED = 0
@@ -124,6 +129,77 @@ def gradcheck(
             raise
         return False
     return True
+
+
+def gradgradcheck(
+    func: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    fast_mode: bool = False,
+    nondet_tol: float = 0.0,
+    gen_non_contig_grad_outputs: bool = False,
+    check_undefined_grad: bool = True,
+    check_grad_dtypes: bool = False,
+    check_batched_grad: bool = False,
+    check_fwd_over_rev: bool = False,
+    check_rev_over_rev: bool = True,
+    masked: bool = False,
+) -> bool:
+    """Check the second derivatives of ``func`` at ``inputs`` against finite differences.
+
+    As ``torch.autograd.gradgradcheck``: the gradients of ``func``'s outputs with respect
+    to its inputs that require grad, weighted by ``grad_outputs`` (random float64 tensors
+    that require grad when ``None``), are computed with ``create_graph=True`` and checked
+    with :func:`gradcheck`, both as functions of the inputs and of ``grad_outputs``.
+
+    Args:
+        func, inputs, eps, atol, rtol, raise_exception, fast_mode, nondet_tol: as in
+            :func:`gradcheck`.
+        grad_outputs: one tensor per output of ``func`` (or ``None``).
+        gen_non_contig_grad_outputs, check_undefined_grad, check_grad_dtypes,
+        check_batched_grad, check_fwd_over_rev, check_rev_over_rev, masked: PyTorch's
+            options, accepted for compatibility; microtensor has one layout, no forward
+            mode and no batched gradients, so they change nothing.
+
+    Returns:
+        True when the second derivatives match (False on a mismatch if
+        ``raise_exception=False``).
+    """
+    args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    diff = [i for i, a in enumerate(args)
+            if isinstance(a, Tensor) and a.requires_grad and a.data.dtype.kind == "f"]
+    with enable_grad():
+        outs = func(*args)
+    outs = (outs,) if isinstance(outs, Tensor) else tuple(outs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(_FAST_MODE_SEED)
+        grad_outputs = tuple(
+            Tensor._make(rng.standard_normal(o.data.shape), True, None) for o in outs
+            if o.requires_grad)
+    else:
+        grad_outputs = ((grad_outputs,) if isinstance(grad_outputs, Tensor)
+                        else tuple(grad_outputs))
+    n = len(args)
+
+    def first_derivatives(*all_args: Any) -> tuple:
+        xs, vs = all_args[:n], all_args[n:]
+        with enable_grad():
+            ys = func(*xs)
+            ys = (ys,) if isinstance(ys, Tensor) else tuple(ys)
+            ys = [y for y in ys if y.requires_grad]
+            gs = grad(ys, [xs[i] for i in diff], grad_outputs=list(vs),
+                      create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    first_derivatives.__qualname__ = f"gradient of {_func_name(func)}"
+    return gradcheck(first_derivatives, args + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception, fast_mode=fast_mode,
+                     nondet_tol=nondet_tol)
 
 
 class _Check:

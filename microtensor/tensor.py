@@ -253,9 +253,19 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if self._rg and _np_protocol.in_graph_backward():
+            _np_protocol.refuse_array(self, "turned a gradient into a NumPy array")
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.exp(t)``, ``arr * t`` ...: the matching op (see ops/numpy_protocol.py)."""
+        return _np_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """``np.where``, ``np.sum`` ...: ops inside a recorded backward, arrays elsewhere."""
+        return _np_protocol.array_function(func, args, kwargs)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``, ``to("cpu")`` or ``to(other_tensor)``: a cast (differentiable)."""
@@ -476,6 +486,13 @@ class Tensor:
 
     clip_ = clamp_
 
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        """``self[indices] = values`` (``+=`` with repeats adding up when ``accumulate``)."""
+        return _sh.index_put_(self, indices, values, accumulate)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+        return _sh.index_put_(self.clone(), indices, values, accumulate)
+
     def relu_(self) -> Tensor:
         return _ew.inplace_unary(self, _ew.relu, "relu_")
 
@@ -607,10 +624,16 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+            axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """``axis`` and ``keepdims`` are aliases of ``dim`` and ``keepdim``, as in PyTorch."""
+        dim, keepdim = _dim_aliases(dim, keepdim, axis, keepdims, "sum")
         return _red.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+             axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        """``axis`` and ``keepdims`` are aliases of ``dim`` and ``keepdim``, as in PyTorch."""
+        dim, keepdim = _dim_aliases(dim, keepdim, axis, keepdims, "mean")
         return _red.mean(self, dim, keepdim, dtype=dtype)
 
     def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
@@ -776,6 +799,15 @@ def _no_copy(t: Tensor, out: Tensor) -> Tensor:
 # ---------------------------------------------------------------------- construction
 
 
+def _dim_aliases(dim: Any, keepdim: bool, axis: Any, keepdims: bool | None,
+                 op: str) -> tuple[Any, bool]:
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: got both dim and its alias axis")
+        dim = axis
+    return dim, keepdim if keepdims is None else keepdims
+
+
 def _check_grad_assignment(t: Tensor, g: Any) -> None:
     if not isinstance(g, Tensor):
         raise TypeError(f"grad: assigned grad expected to be a Tensor or None but got grad of "
@@ -883,3 +915,4 @@ from .ops import shape as _sh  # noqa: E402
 
 _CPU = device("cpu")
 _device = device
+from .ops import numpy_protocol as _np_protocol  # noqa: E402

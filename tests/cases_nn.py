@@ -323,7 +323,8 @@ CASES: list[OpCase] = [
            (act.LeakyRelu,), avoid=lambda x: _near(x, 0)),
     OpCase("leaky_relu(0.2, inplace)", _leaky_inplace, lambda x: np.where(x > 0, x, 0.2 * x),
            unary(), (act.LeakyRelu,), avoid=lambda x: _near(x, 0)),
-    OpCase("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(x)), unary(), (act.Elu,)),
+    OpCase("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(x)), unary(), (act.Elu,),
+           avoid=lambda x: _near(x, 0)),  # (elu'' jumps at 0: second differences straddle it)
     OpCase("elu(alpha=1.5)", lambda x: F.elu(x, alpha=1.5),
            lambda x: np.where(x > 0, x, 1.5 * np.expm1(x)), unary(), (act.Elu,),
            avoid=lambda x: _near(x, 0)),

@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis.extra import numpy as hnp
 from optable import MAX_DIMS, MAX_SIDE, OpCase, unary
 
+import microtensor as mt
 from microtensor.ops import shape as sh
 from microtensor.ops import views
 
@@ -321,6 +322,24 @@ def _view_after_base_write(x, s, index):
     return view
 
 
+def _index_add(x, v, index):
+    y = x * 1.0
+    y.index_put_((mt.tensor(index),), v, accumulate=True)
+    return y
+
+
+def _index_add_ref(x, v, index):
+    y = x.copy()
+    np.add.at(y, (np.array(index),), v)
+    return y
+
+
+def _index_add_params(shapes: tuple) -> st.SearchStrategy:
+    n0 = shapes[0][0]  # repeated rows on purpose: each repeat adds its value
+    return st.fixed_dictionaries({"index": st.lists(st.integers(0, n0 - 1), min_size=1,
+                                                     max_size=4)})
+
+
 CASES: list[OpCase] = [
     OpCase("reshape", lambda a, shape: sh.reshape(a, shape), lambda a, shape: a.reshape(shape),
            unary(), (sh.Reshape,),
@@ -374,6 +393,9 @@ CASES: list[OpCase] = [
            params=_setitem_params),
     OpCase("setitem(value only)", _setitem, _setitem_ref, _setitem_shapes, (sh.IndexPut,),
            params=_setitem_params, inputs_requiring_grad=(1,)),
+    OpCase("index_put_(accumulate=True)", _index_add, _index_add_ref,
+           lambda: hnp.array_shapes(min_dims=1, max_dims=3, max_side=MAX_SIDE).map(
+               lambda x: (x, x[1:])), (sh.IndexAdd,), params=_index_add_params),
     OpCase("view.mul_ (write into a view)", _write_into_view, _write_into_view_ref,
            _setitem_shapes, (views.CopySlices,), params=_view_index_params),
     OpCase("view after base.mul_", _view_after_base_write,

@@ -29,7 +29,9 @@ from hypothesis.extra import numpy as hnp
 from optable import OpCase
 
 import microtensor as mt
-from microtensor.gradcheck import gradcheck
+from microtensor.gradcheck import gradcheck, gradgradcheck
+from microtensor.ops.numpy_protocol import NotTwiceDifferentiable
+from microtensor.reference_sweep import reference_backward
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -37,6 +39,7 @@ ROOT = HERE.parent
 # Hypothesis budgets per row: small, so the whole table runs in well under a minute.
 FORWARD_EXAMPLES = 20
 GRADCHECK_EXAMPLES = 15
+GRADGRADCHECK_EXAMPLES = 6
 _settings = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -220,6 +223,56 @@ def test_gradcheck(case: OpCase, data: st.DataObject) -> None:
 
     op.__qualname__ = case.name  # gradcheck's message names the function
     assert gradcheck(op, tuple(inputs), atol=case.atol, rtol=case.rtol)
+
+
+@pytest.mark.parametrize("case", GRAD_CASES, ids=_ids(GRAD_CASES))
+@settings(max_examples=4, **_settings)
+@given(data=st.data())
+def test_reference_sweep_matches_the_engine(case: OpCase, data: st.DataObject) -> None:
+    """The lecture's sweep (microtensor/reference_sweep.py) and the fast engine agree."""
+    arrays, params = _draw(data, case)
+    grads = []
+    for engine in ("fast", "reference"):
+        inputs = _tensors(case, arrays, mt.float64)
+        outs = [o for o in _as_tuple(case.fn(*inputs, **params))
+                if isinstance(o, mt.Tensor) and o.requires_grad]
+        loss = sum((o * (1 + np.arange(o.numel()).reshape(o.shape))).sum() for o in outs)
+        wanted = [t for t in inputs if t.requires_grad]
+        if engine == "fast":
+            got = mt.autograd.grad(loss, wanted, allow_unused=True)
+            grads.append([None if g is None else g.numpy() for g in got])
+        else:
+            got = reference_backward([loss], [np.ones(())], create_graph=False,
+                                     retain_graph=False, inputs=wanted)
+            grads.append(got)
+    for a, b in zip(*grads):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def _twice(case: OpCase) -> bool:
+    return all(f.twice_differentiable for f in case.functions)
+
+
+@pytest.mark.parametrize("case", GRAD_CASES, ids=_ids(GRAD_CASES))
+@settings(max_examples=GRADGRADCHECK_EXAMPLES, **_settings)
+@given(data=st.data())
+def test_gradgradcheck(case: OpCase, data: st.DataObject) -> None:
+    """Second derivatives by the engine (create_graph=True) against finite differences of
+    the first; an op not yet twice differentiable must say so, naming itself."""
+    arrays, params = _draw(data, case)
+    inputs = _tensors(case, arrays, mt.float64)
+
+    def op(*tensors: mt.Tensor) -> Any:
+        return case.fn(*tensors, **params)
+
+    op.__qualname__ = case.name
+    if not _twice(case):
+        with pytest.raises(NotTwiceDifferentiable, match="Backward0: "):
+            gradgradcheck(op, tuple(inputs), atol=case.atol, rtol=case.rtol)
+        return
+    assert gradgradcheck(op, tuple(inputs), atol=case.atol, rtol=case.rtol)
 
 
 # --------------------------------------------------------------------------- coverage, docs

@@ -149,6 +149,8 @@ def _float_input(input: Tensor, name: str) -> np.ndarray:  # noqa: A002
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
+    if isinstance(x, Tensor):  # a recorded backward: the op, whose derivative is right at 0
+        return x.sigmoid()  # (|x| below has a kink there that sigmoid does not)
     e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -204,6 +206,10 @@ def _erf(x: np.ndarray) -> np.ndarray:
 class Gelu(Function):
     """f(x) = x·Φ(x) (or its tanh approximation);  df/dx = Φ(x) + x·φ(x)."""
 
+    # The exact GELU's backward computes erf element by element (math.erf), which a recorded
+    # backward cannot follow: gradients of gradients raise, naming GeluBackward0.
+    twice_differentiable = False
+
     @staticmethod
     def forward(ctx, x, approximate):
         ctx.save_for_backward(x)
@@ -233,14 +239,15 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         bx = x * beta
-        ctx.save_for_backward(bx)
-        ctx.threshold = threshold
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
         # logaddexp(0, βx) is log(1 + exp(βx)) without overflow for any threshold.
         return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
 
     @staticmethod
     def backward(ctx, grad):
-        (bx,) = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        bx = x * ctx.beta
         return np.where(bx > ctx.threshold, grad, grad * _sigmoid(bx)), None, None
 
 
@@ -249,13 +256,13 @@ class Silu(Function):
 
     @staticmethod
     def forward(ctx, x):
-        s = _sigmoid(x)
-        ctx.save_for_backward(x, s)
-        return x * s
+        ctx.save_for_backward(x)
+        return x * _sigmoid(x)
 
     @staticmethod
     def backward(ctx, grad):
-        x, s = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        s = _sigmoid(x)  # recomputed: a recorded backward must see s depend on x
         return grad * s * (1 + x * (1 - s))
 
 
@@ -335,6 +342,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,  # noqa
 
 class Dropout(Function):
     """f(x) = x ⊙ m / (1 - p), m_i ~ Bernoulli(1 - p);  df/dx = m / (1 - p)."""
+
+    saved_constants = True  # it saves the mask
 
     @staticmethod
     def forward(ctx, x, p):

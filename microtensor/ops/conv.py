@@ -160,6 +160,8 @@ class Conv2d(Function):
     channels split into ``g`` independent convolutions: one product per group.
     """
 
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
         x, weight = promote_pair(x, weight)
@@ -272,6 +274,10 @@ class MaxPool2d(Function):
     step per offset (where windows overlap, gradients add).
     """
 
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
+    saved_constants = True  # it saves where each maximum was
+
     @staticmethod
     def forward(ctx, x, grid):
         unbatched = x.ndim == 3
@@ -304,6 +310,10 @@ class AvgPool2d(Function):
     works it out per output position. Padding adds nothing to a sum, so the offsets
     that fall in it are skipped.
     """
+
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
+    saved_constants = True  # it saves the window counts
 
     @staticmethod
     def forward(ctx, x, grid, divisor):

@@ -148,6 +148,8 @@ class DivScalar(Function):
 class Remainder(Function):
     """f(a, b) = a - b·floor(a/b) (Python's %);  df/da = 1,  df/db = -floor(a/b)."""
 
+    saved_constants = True  # it saves floor(a / b), piecewise constant
+
     @staticmethod
     def forward(ctx, a, b):
         a, b = promote_pair(a, b)
@@ -394,9 +396,9 @@ class Relu(Function):
         # Multiplying by the mask is 3x faster than np.where, but inf * 0 is nan where a <= 0:
         # select only when the gradient may hold an inf or a nan (vdot is one BLAS pass that
         # does not warn; it overflows for huge finite gradients too, which then select).
-        if np.isfinite(np.vdot(grad, grad)):
+        if type(grad) is np.ndarray and np.isfinite(np.vdot(grad, grad)):
             return grad * keep
-        return np.where(keep, grad, grad.dtype.type(0))
+        return np.where(keep, grad, grad.dtype.type(0))  # (and a recorded backward's Tensor)
 
 
 class Square(Function):

@@ -216,6 +216,8 @@ class CrossEntropy(Function):
     ε/C is inf: the smoothing term, a sum over no classes, is then inf·0 = nan.
     """
 
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
         ctx.plain = (weight is None and not label_smoothing and x.ndim == 2
@@ -298,6 +300,8 @@ class CrossEntropyProb(Function):
     "mean" divides by the number of samples, whatever the weights.
     """
 
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
     @staticmethod
     def forward(ctx, x, q, weight, reduction, label_smoothing):
         x, q = promote_pair(x, q)
@@ -334,6 +338,8 @@ class CrossEntropyProb(Function):
 
 class NllLoss(Function):
     """f(x) = -w_t x_t  (x: log-probabilities, t: the target class);  df/dx = -w_t onehot(t)."""
+
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
@@ -446,19 +452,24 @@ class MseLoss(Function):
     def forward(ctx, a, b, reduction):
         a, b = promote_pair(a, b)
         d = a - b
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(a, b)  # (not d: a recorded backward must see d depend on them)
         ctx.reduction = reduction
         return _reduce(d * d, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        (d,) = ctx.saved_tensors
-        ga = 2 * _upstream(grad, ctx.reduction, d.size) * d
+        a, b = ctx.saved_tensors
+        d = a - b
+        ga = 2 * _upstream(grad, ctx.reduction, np.size(d)) * d
         return ga, -ga, None
 
 
 class L1Loss(Function):
     """f(a, b) = |a - b|;  df/da = sign(a - b),  df/db = -sign(a - b)  (0 where a = b)."""
+
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
+    saved_constants = True  # it saves d = x - t, of which backward uses only the sign
 
     @staticmethod
     def forward(ctx, a, b, reduction):
@@ -549,6 +560,8 @@ class BinaryCrossEntropy(Function):
     and x (1-x) is floored at 1e-12 in df/dx.
     """
 
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
     @staticmethod
     def forward(ctx, x, t, w, reduction):
         x, t = promote_pair(x, t)
@@ -584,6 +597,8 @@ class BinaryCrossEntropyWithLogits(Function):
     logit overflows; without ``pos_weight`` p = 1 and df/dx = w (σ(x) - t).
     df/dt = w ((p-1) softplus(-x) - x).
     """
+
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     @staticmethod
     def forward(ctx, x, t, w, pos_weight, reduction):

@@ -108,6 +108,8 @@ class BatchNorm(Function):
     is an empty copy, the running statistics are left alone and ``γ``, ``β`` get 0.
     """
 
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         if x.size == 0:
@@ -178,6 +180,8 @@ class LayerNorm(Function):
     Per sample: ``μ``, ``σ²`` and the means in the backward are over the last ``k``
     axes (``normalized_shape``). ``df/dγ = Σ G x̂``, ``df/dβ = Σ G`` over the leading axes.
     """
+
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):

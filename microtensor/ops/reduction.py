@@ -92,14 +92,15 @@ class Var(Function):
         with np.errstate(invalid="ignore", divide="ignore"):
             d = a - np.sum(a, axis=axes, keepdims=True) / n
             out = np.asarray(np.sum(d * d, axis=axes, keepdims=keepdim) / dof)
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(a)  # (not d: a recorded backward must see d depend on a)
         # Backward divides by N - c unclamped, as PyTorch does (a finite 0 where N - c < 0).
-        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, n - correction
+        ctx.axes, ctx.keepdim, ctx.dof, ctx.n = axes, keepdim, n - correction, n
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (d,) = ctx.saved_tensors
+        (a,) = ctx.saved_tensors
+        d = a - np.sum(a, axis=ctx.axes, keepdims=True) / ctx.n
         g = _unreduce(grad, ctx.axes, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
             return g * (2 * d / ctx.dof), None, None, None
@@ -115,13 +116,14 @@ class Std(Function):
         with np.errstate(invalid="ignore", divide="ignore"):
             d = a - np.sum(a, axis=axes, keepdims=True) / n
             out = np.asarray(np.sqrt(np.sum(d * d, axis=axes, keepdims=keepdim) / dof))
-        ctx.save_for_backward(d, out)
-        ctx.axes, ctx.keepdim, ctx.dof = axes, keepdim, n - correction  # unclamped, as Var
+        ctx.save_for_backward(a, out)
+        ctx.axes, ctx.keepdim, ctx.dof, ctx.n = axes, keepdim, n - correction, n  # as Var
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        d, out = ctx.saved_tensors
+        a, out = ctx.saved_tensors
+        d = a - np.sum(a, axis=ctx.axes, keepdims=True) / ctx.n
         f = _unreduce(out, ctx.axes, ctx.keepdim)
         g = _unreduce(grad, ctx.axes, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -131,6 +133,8 @@ class Std(Function):
 
 class Amax(Function):
     """f(x) = max of x over dims;  df/dx = 1/k at each of the k tied maxima, else 0."""
+
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -147,6 +151,8 @@ class Amax(Function):
 
 class Amin(Function):
     """f(x) = min of x over dims;  df/dx = 1/k at each of the k tied minima, else 0."""
+
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -236,6 +242,8 @@ class Norm(Function):
     p = 0 counts the non-zero elements and has no gradient (``None``, as PyTorch).
     """
 
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
         absx = np.abs(a)
@@ -279,6 +287,8 @@ class Norm(Function):
 
 class Prod(Function):
     """f(x) = Π x over dims;  df/dxᵢ = Π_{j≠i} xⱼ (exact with zeros: no division by xᵢ)."""
+
+    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):

@@ -28,7 +28,8 @@ from .elementwise import _check_leaf, _records, _write_back
 from .views import as_view
 
 __all__ = [
-    "cat", "chunk", "expand", "flatten", "gather", "getitem", "permute", "repeat", "reshape",
+    "cat", "chunk", "expand", "flatten", "gather", "getitem", "index_put_", "permute", "repeat",
+    "reshape",
     "setitem", "split", "squeeze", "stack", "transpose", "unflatten", "unsqueeze",
 ]
 
@@ -131,7 +132,7 @@ class Cat(Function):
     @staticmethod
     def backward(ctx, grad):
         pieces = iter(np.split(grad, ctx.ends, axis=ctx.dim))
-        empty = np.zeros((0,), grad.dtype)
+        empty = np.zeros_like(grad, shape=(0,))
         return (None, *(empty if skip else next(pieces) for skip in ctx.skipped))
 
 
@@ -160,7 +161,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        g = np.zeros(ctx.shape, dtype=grad.dtype)
+        g = np.zeros_like(grad, shape=ctx.shape)
         np.add.at(g, ctx.idx, grad)  # an element gathered twice gets both gradients
         return g, None
 
@@ -181,7 +182,7 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, grad):
         # Basic indexing reads every element at most once, so assignment is enough.
-        g = np.zeros(ctx.shape, dtype=grad.dtype)
+        g = np.zeros_like(grad, shape=ctx.shape)
         g[ctx.idx] = grad
         return g, None
 
@@ -196,9 +197,24 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        g = np.zeros(ctx.shape, dtype=grad.dtype)
+        g = np.zeros_like(grad, shape=ctx.shape)
         np.add.at(g, ctx.idx, grad)  # x[[0, 0]] read element 0 twice: both gradients add up
         return g, None
+
+
+class IndexAdd(Function):
+    """f(x, v) = x with v added at idx (repeats add up);  df/dx = grad,  df/dv = grad[idx]."""
+
+    @staticmethod
+    def forward(ctx, a, value, idx):
+        ctx.idx = idx
+        out = a.copy()
+        np.add.at(out, idx, value)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad[ctx.idx], None
 
 
 class IndexPut(Function):
@@ -215,7 +231,7 @@ class IndexPut(Function):
     @staticmethod
     def backward(ctx, grad):
         steps = ctx.steps
-        ga = grad.copy()
+        ga = np.copy(grad)
         _write(ga, steps, 0)  # what was written over no longer influences the output
         gv = _read(grad, steps)
         if ctx.vndim > gv.ndim:  # NumPy let v carry extra leading size-1 dims
@@ -726,6 +742,34 @@ def _assignable(value_shape: tuple, target_shape: tuple) -> bool:
     if len(v) > len(target_shape):
         return False
     return all(a in (1, b) for a, b in zip(reversed(v), reversed(target_shape)))
+
+
+def index_put_(tensor: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+    """``tensor[indices] = values`` in place, or with ``accumulate=True`` ``+=`` where a
+    repeated index adds every value (``np.add.at``), as PyTorch's ``index_put_``.
+
+    ``indices`` is a tuple of index tensors (or arrays), one per leading dim.
+    """
+    if not accumulate:
+        setitem(tensor, tuple(indices), values)
+        return tensor
+    idx = tuple(i.data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
+    return _index_add(tensor, idx, values)
+
+
+def _index_add(tensor: Tensor, idx: Any, values: Any) -> Tensor:
+    if _records(tensor, values):
+        _check_leaf(tensor, "index_put_")
+        r = IndexAdd.apply(Tensor._make(tensor.data, tensor._rg, tensor.grad_fn), values, idx)
+        return _write_back(tensor, r, "index_put_")
+    np.add.at(tensor.data, idx, values.data if isinstance(values, Tensor) else values)
+    bump_version(tensor)
+    return tensor
+
+
+def index_add_at(tensor: Tensor, index: Any, values: Any) -> None:
+    """``np.add.at(tensor, index, values)`` on a Tensor (what a recorded backward calls)."""
+    _index_add(tensor, index, values)
 
 
 def setitem(tensor: Tensor, index: Any, value: Any) -> None:

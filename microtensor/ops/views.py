@@ -45,7 +45,7 @@ def replay(a: Any, steps: tuple) -> Any:
     """Apply the view ops ``steps`` to ``a``: a Tensor (recorded) or a NumPy array."""
     if isinstance(a, Tensor):
         for fn, args in steps:
-            a = fn.apply(a, *args)
+            a = as_view(fn, a, *args)  # (tracked views: a write into the result is recorded)
         return a
     for fn, args in steps:
         a = fn.forward(_Scratch(), a, *args)
@@ -70,9 +70,11 @@ class CopySlices(Function):
     @staticmethod
     def backward(ctx, grad):
         steps = ctx.steps
-        gb = grad.copy()
+        gb = np.copy(grad)
         part = replay(gb, steps)
-        if part.size and np.may_share_memory(part, gb):
+        if isinstance(part, Tensor) and getattr(part, "_base", None) is not None:
+            part[...] = 0  # (a recorded backward: the write into the view is recorded on gb)
+        elif part.size and np.may_share_memory(part, gb):
             part[...] = 0  # the written part no longer depends on what was there before
         elif part.size:
             # A reshape in the steps copied here (the base's memory was laid out differently):

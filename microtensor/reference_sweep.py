@@ -1,0 +1,208 @@
+"""The backward pass as a lecture writes it, and the one that records its own graph.
+
+``microtensor.autograd.run_backward`` is the fast engine: a heap, fast paths for chains,
+buffers it may add into in place. This module is the same algorithm in its plain form:
+
+1. order the nodes so that every node comes after all the nodes that consume its output
+   (a depth-first search, with an explicit stack: no recursion limit);
+2. give each root its gradient, then visit the nodes in that order: a node's gradient is
+   complete when it is visited; its backward turns it into one gradient per input
+   (upstream × local derivative), which is *added* to what that input already got.
+
+It serves two purposes. With ``create_graph=True`` it is the engine: the gradients are
+Tensors, each backward formula runs on Tensors (NumPy's dispatch routes ``np.exp``,
+``np.where`` ... to the ops, see ``ops/numpy_protocol.py``), so the backward pass is
+recorded and can be differentiated again, to any order. And it is the reference the fast
+engine is tested against: both must give the same gradients.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import autograd as ag
+from .autograd import Node
+from .grad_mode import set_grad_enabled
+from .ops import elementwise as ew
+from .ops.numpy_protocol import NotTwiceDifferentiable, graph_backward
+from .tensor import Tensor
+
+__all__ = ["reference_backward", "topological_order"]
+
+
+def topological_order(roots: list[Node]) -> list[Node]:
+    """Every node reachable from ``roots``, each after all of its inputs' nodes."""
+    order, seen = [], set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)  # all its inputs are in `order` already
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for edge in node._next:
+            if type(edge) is Node and edge not in seen:
+                stack.append((edge, False))
+    return order
+
+
+def reference_backward(roots: list[Tensor], root_grads: list[Any], *, create_graph: bool,
+                       retain_graph: bool, inputs: list[Tensor] | None = None
+                       ) -> list[Any] | None:
+    """Propagate ``root_grads`` from ``roots``; accumulate into leaves' ``.grad``, or, with
+    ``inputs``, return the gradients reaching them (as :func:`microtensor.autograd.grad`).
+
+    With ``create_graph`` the gradients are Tensors recorded in the graph; without, arrays.
+    """
+    grads: dict[Any, Any] = {}  # a node, or a leaf tensor, -> the gradient it has received
+    for r, g in zip(roots, root_grads):
+        key = r.grad_fn or r
+        grads[key] = g if key not in grads else grads[key] + g
+
+    with set_grad_enabled(create_graph):  # with create_graph, every step below is recorded
+        return _sweep(grads, roots, create_graph, retain_graph, inputs)
+
+
+def _sweep(grads: dict, roots: list[Tensor], create_graph: bool, retain_graph: bool,
+           inputs: list[Tensor] | None) -> list[Any] | None:
+    wanted = None if inputs is None else {id(t.grad_fn or t): t for t in inputs}
+    found: dict[int, Any] = {}
+    for node in reversed(topological_order([r.grad_fn for r in roots if r.grad_fn])):
+        g = grads.pop(node, None)
+        if g is None:
+            continue  # nothing reached it (only reachable through inputs that need no grad)
+        g = _node_extras(node, g)
+        if wanted is not None and id(node) in wanted:
+            found[id(node)] = g
+        for edge, ig in zip(node._next, _local_backward(node, g, create_graph)):
+            if edge is None or ig is None:
+                continue
+            ig = _fit(ig, edge, node)
+            grads[edge] = ig if edge not in grads else grads[edge] + ig  # fan-out adds
+        if not retain_graph:
+            node.saved_tensors = None
+
+    for leaf, g in grads.items():  # what is left: the leaves
+        if leaf._hooks:
+            for h in list(leaf._hooks):
+                r = h(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
+                if r is not None:
+                    g = r if create_graph else r.data
+        if wanted is not None:
+            if id(leaf) in wanted:
+                found[id(leaf)] = g
+        else:
+            _accumulate(leaf, g, create_graph)
+    if wanted is None:
+        return None
+    return [found.get(id(t.grad_fn or t)) for t in inputs]
+
+
+def _local_backward(node: Node, g: Any, create_graph: bool) -> tuple:
+    """The node's backward formula: one gradient per forward input."""
+    saved = node.saved_tensors
+    if saved is None:
+        raise RuntimeError(ag._freed_message(node))
+    for counter, expected, index, _ in getattr(node, "_versions", ()):
+        if counter[0] != expected:
+            raise RuntimeError(ag._version_message(node, counter[0], expected, index))
+    if not create_graph:
+        result = node._fn.backward(node, g)
+    else:
+        if not node._fn.twice_differentiable:
+            raise NotTwiceDifferentiable(
+                f"{node.name()}: this op does not support gradients of gradients "
+                "(create_graph=True) yet")
+        with graph_backward(node.name()):
+            result = node._fn.backward(_RecordingCtx(node), g)
+    if type(result) is not tuple:
+        result = (result,)
+    if len(result) < len(node._next):
+        ag._check_arity(node, result)
+    if create_graph:
+        for i, (edge, ig) in enumerate(zip(node._next, result)):
+            if edge is not None and ig is not None and not isinstance(ig, Tensor):
+                raise NotTwiceDifferentiable(
+                    f"{node.name()}: its backward returned a NumPy array for input {i}, "
+                    "not a recorded Tensor, so it cannot be differentiated again")
+    return result
+
+
+class _RecordingCtx:
+    """A node as its backward sees it when the backward is recorded: the saved arrays are
+    the tensors they came from (an input, the output), so the formula's ops record."""
+
+    def __init__(self, node: Node) -> None:
+        self._node = node
+        self.saved_tensors = _saved_as_tensors(node)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._node, name)
+
+
+def _saved_as_tensors(node: Node) -> tuple:
+    origin = {k: i for _, _, i, k in getattr(node, "_versions", ())}
+    out = []
+    for k, arr in enumerate(node.saved_tensors):
+        i = origin.get(k, None)
+        if arr is None:
+            out.append(None)
+        elif i == -1:  # the node's own output: its gradient flows back through the node
+            out.append(Tensor._make(arr, True, node))
+        elif i is not None:  # input i
+            edge = node._next[i]
+            if edge is None:
+                out.append(Tensor._make(arr, False, None))
+            elif type(edge) is Node:
+                out.append(Tensor._make(arr, True, edge))
+            else:
+                out.append(edge)  # a leaf that requires grad
+        elif node._fn.saved_constants:  # masks, indices, counts: constants
+            out.append(Tensor._make(arr, False, None))
+        else:
+            raise NotTwiceDifferentiable(
+                f"{node.name()}: its forward saved an array it computed itself, which a "
+                "recorded backward would treat as a constant: this op does not support "
+                "gradients of gradients (create_graph=True) yet")
+    return tuple(out)
+
+
+def _fit(ig: Any, edge: Any, node: Node) -> Any:
+    """Sum a gradient down to its input's shape (undo broadcasting) and cast it."""
+    shape, dtype = (edge._shape, edge._dtype) if type(edge) is Node else (edge.shape,
+                                                                            edge.dtype)
+    if not isinstance(ig, Tensor):
+        ig = np.asarray(ig)
+    if tuple(ig.shape) != tuple(shape):
+        ig = ag._reduce_to(ig, shape, node, ag._position(node._next, edge))
+    if ig.dtype != dtype:
+        ig = ew.to_dtype(ig, np.dtype(dtype)) if isinstance(ig, Tensor) else ig.astype(dtype)
+    return ig
+
+
+def _node_extras(node: Node, g: Any) -> Any:
+    """A non-leaf tensor's hooks and retain_grad(), as the fast engine runs them."""
+    if node._hooks:
+        for h in list(node._hooks):
+            r = h(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
+            if r is not None:
+                g = r if isinstance(g, Tensor) else r.data
+    if node._retain is not None:
+        t = node._retain()
+        if t is not None:
+            gt = g if isinstance(g, Tensor) else Tensor._make(g.copy(), False, None)
+            t._grad = gt if t._grad is None else t._grad + gt
+    return g
+
+
+def _accumulate(leaf: Tensor, g: Any, create_graph: bool) -> None:
+    """``leaf.grad += g``; out of place with ``create_graph`` (the sum is recorded too)."""
+    if not isinstance(g, Tensor):
+        g = Tensor._make(np.array(g, copy=True), False, None)
+    with ag._leaf_lock:
+        leaf._grad = g if leaf._grad is None else leaf._grad + g

@@ -1,0 +1,65 @@
+"""Gradients of gradients against PyTorch: autograd.functional and create_graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import microtensor as mt
+
+torch.set_default_dtype(torch.float64)
+
+
+def f(T, x, y):
+    return ((x.sin() * y).sum() + (x * x * y.exp()).sum() + (x.unsqueeze(1) * y).tanh().sum()
+            + (x / (1 + y * y)).sum())
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("name", ["jacobian", "hessian"])
+def test_jacobian_and_hessian_match_pytorch(name, seed):
+    rng = np.random.default_rng(seed)
+    xa, ya = rng.standard_normal(3), rng.standard_normal(3)
+    ours = getattr(mt.autograd.functional, name)(lambda x, y: f(mt, x, y),
+                                                  (mt.tensor(xa), mt.tensor(ya)))
+    theirs = getattr(torch.autograd.functional, name)(lambda x, y: f(torch, x, y),
+                                                      (torch.tensor(xa), torch.tensor(ya)))
+    if name == "jacobian":
+        pairs = list(zip(ours, theirs))
+    else:
+        pairs = [(ours[i][j], theirs[i][j]) for i in range(2) for j in range(2)]
+    for a, b in pairs:
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["vjp", "jvp", "hvp", "vhp"])
+def test_vector_products_match_pytorch(name):
+    rng = np.random.default_rng(1)
+    xa, va = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+
+    def g(x):
+        return (x.tanh() * x).sum() + (x @ x.T).logsumexp(0).sum()
+
+    v_ours = None if name == "vjp" else mt.tensor(va)
+    v_theirs = None if name == "vjp" else torch.tensor(va)
+    a = getattr(mt.autograd.functional, name)(g, mt.tensor(xa), v_ours)
+    b = getattr(torch.autograd.functional, name)(g, torch.tensor(xa), v_theirs)
+    for p, q in zip(a, b):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_create_graph_grads_match_pytorch_to_third_order():
+    rng = np.random.default_rng(2)
+    wa, xa = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    results = []
+    for T in (mt, torch):
+        w = T.tensor(wa, requires_grad=True)
+        x = T.tensor(xa, requires_grad=True)
+        y = (w @ x).sigmoid().log().sum() + (w * w).softmax(1).sum()
+        (gx,) = T.autograd.grad(y, x, create_graph=True)
+        (gw,) = T.autograd.grad(gx.square().sum(), w, create_graph=True)
+        (gx3,) = T.autograd.grad(gw.sum(), x)
+        results.append([gx.detach().numpy(), gw.detach().numpy(), gx3.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
