@@ -134,8 +134,6 @@ class Std(Function):
 class Amax(Function):
     """f(x) = max of x over dims;  df/dx = 1/k at each of the k tied maxima, else 0."""
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
-
     @staticmethod
     def forward(ctx, a, axes, keepdim):
         out = np.asarray(np.amax(a, axis=axes, keepdims=keepdim))
@@ -151,8 +149,6 @@ class Amax(Function):
 
 class Amin(Function):
     """f(x) = min of x over dims;  df/dx = 1/k at each of the k tied minima, else 0."""
-
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -200,8 +196,9 @@ def _even_split(grad, a, out, axes, keepdim, nan_ties=False):
     o = _unreduce(out, axes, keepdim)
     mask = a == o
     if nan_ties and a.dtype.kind == "f":
-        mask |= np.isnan(a) & np.isnan(o)
-    mask = mask.astype(grad.dtype)
+        mask = mask | (np.isnan(a) & np.isnan(o))
+    one, zero = grad.dtype.type(1), grad.dtype.type(0)
+    mask = np.where(mask, one, zero)  # a constant: the tie pattern has no derivative
     count = np.sum(mask, axis=axes, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):  # a nan slice has no match
         return _unreduce(grad, axes, keepdim) * mask / count
@@ -241,8 +238,6 @@ class Norm(Function):
     sign(x); p = ±inf (max/min |x|) sends sign(x)/k to each of the k tied extremes;
     p = 0 counts the non-zero elements and has no gradient (``None``, as PyTorch).
     """
-
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
