@@ -138,6 +138,7 @@ from .random import (
     seed,
 )
 from .serialization import load, save
+from .torch_interop import from_torch, to_torch
 
 concat = concatenate = cat
 
@@ -147,7 +148,7 @@ __all__ = [
     # tensors and autograd
     "Tensor", "tensor", "Function", "autograd", "nn", "optim", "train", "data", "utils", "viz",
     "save", "load", "no_grad", "enable_grad", "set_grad_enabled",
-    "is_grad_enabled", "gradcheck", "gradgradcheck",
+    "is_grad_enabled", "gradcheck", "from_torch", "to_torch", "gradgradcheck",
     # dtypes
     "dtypes", "bool", "float16", "float32", "float64", "half", "float", "double", "uint8",
     "int8", "int16", "int32", "int64", "long", "get_default_dtype", "set_default_dtype",

@@ -58,8 +58,12 @@ import numpy as np
 
 from .autograd import is_grad_enabled
 from .tensor import Tensor
+from .torch_interop import is_torch_module, require_torch
 
 __all__ = ["Finding", "GradientMonitor", "symmetry_tolerance"]
+
+# The default ``every`` for a torch model (see GradientMonitor's docstring).
+TORCH_EVERY = 10
 
 # How many rounding units apart a layer's units may be and still count as identical.
 SYMMETRY_ULPS = 256
@@ -75,7 +79,11 @@ def symmetry_tolerance(dtype: Any) -> float:
     leave room for that to add up over a run, and are orders of magnitude below the spread
     of any random initialisation (about 1 relative to the largest weight).
     """
-    dt = np.dtype(dtype)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:  # a torch dtype: torch.float32 -> float32
+        dt = np.dtype(str(dtype).replace("torch.", "")) if str(dtype).startswith("torch.") \
+            else np.dtype(np.float32)
     if dt.kind != "f":
         dt = np.dtype(np.float32)
     return SYMMETRY_ULPS * float(np.finfo(dt).eps)
@@ -139,8 +147,14 @@ class GradientMonitor:
     """Record per-layer gradient and activation statistics; diagnose them in words.
 
     Args:
-        model: the Module to watch.
+        model: the Module to watch: a microtensor ``nn.Module`` or a ``torch.nn.Module``
+            (its statistics are computed by torch on the model's device; see
+            :mod:`microtensor.monitor_torch`).
         every: record every ``every``-th step (``step()`` call); 1 records all of them.
+            The default, ``None``, is 1 for a microtensor model and 10 for a torch model:
+            recording costs a torch MLP 30–60% of a plain step (a dozen small torch calls
+            per layer), so recording one step in ten keeps the monitor at about 5%
+            (measured in ``benchmarks/README.md``).
         optimizer: optional. Gives the learning rate per recorded step (:attr:`lrs`) and
             which parameters are trained (layers it does not update get no update ratio).
         dead_threshold: report dying ReLU when the share of dead units of a ReLU layer is
@@ -174,7 +188,7 @@ class GradientMonitor:
         lrs: the optimizer's first learning rate at each recorded step (with an optimizer).
     """
 
-    def __init__(self, model: Any, *, every: int = 1, optimizer: Any = None,
+    def __init__(self, model: Any, *, every: int | None = None, optimizer: Any = None,
                  dead_threshold: float = 0.5, saturation_threshold: float = 0.01,
                  saturation_share: float = 0.5, vanishing_ratio: float = 1e-3,
                  update_ratio_range: tuple[float, float] = (1e-5, 1e-1),
@@ -183,6 +197,8 @@ class GradientMonitor:
         if not hasattr(model, "named_modules"):
             raise TypeError(f"GradientMonitor: model must be an nn.Module, "
                             f"got {type(model).__name__}")
+        if every is None:
+            every = TORCH_EVERY if is_torch_module(model) else 1
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"GradientMonitor: every must be an int >= 1, got {every!r}")
         for name, v in (("window", window), ("min_samples", min_samples)):
@@ -200,6 +216,13 @@ class GradientMonitor:
             raise ValueError(f"GradientMonitor: update_ratio_range must be (low, high) with "
                              f"0 <= low < high, got {update_ratio_range!r}")
         self.model = model
+        # A torch model's statistics are computed by torch, on its device (monitor_torch).
+        self._ts = None
+        if is_torch_module(model):
+            require_torch("GradientMonitor")
+            from .monitor_torch import TorchStats
+
+            self._ts = TorchStats(self)
         self.every = every
         self.optimizer = optimizer
         self.dead_threshold = float(dead_threshold)
@@ -255,13 +278,17 @@ class GradientMonitor:
 
     def _make_hook(self, name: str):
         def hook(module: Any, args: tuple, output: Any) -> None:
-            if is_grad_enabled():  # evaluation passes (under no_grad) are not training steps
+            # Evaluation passes (under no_grad) are not training steps.
+            if self._ts.grad_enabled() if self._ts is not None else is_grad_enabled():
                 self._on_output(name, output)
         return hook
 
     def _on_output(self, name: str, output: Any) -> None:
         if name not in self._order:
             self._order.append(name)
+        if self._ts is not None:
+            self._ts.on_output(name, output)
+            return
         if name in self._weight and name not in self._before:
             w = self._main(name)
             if w is not None:
@@ -346,17 +373,24 @@ class GradientMonitor:
 
     def _record(self) -> None:
         trained = self._trained()
+        recs = []
         for name in self._modules:
             rec: dict[str, float] = {"step": self._step}
             rec.update(self._pending.get(name, {}))
             if name in self._weight:
                 rec.update(self._param_stats(name, trained))
+            recs.append(rec)
+        if self._ts is not None:
+            self._ts.finalize(recs)  # the step's statistics reach the CPU in one copy
+        for name, rec in zip(self._modules, recs):
             self.history[name].append(rec)
         self.steps.append(self._step)
         if self.optimizer is not None:
             self.lrs.append(float(self.optimizer.param_groups[0]["lr"]))
 
     def _param_stats(self, name: str, trained: set[int] | None) -> dict[str, float]:
+        if self._ts is not None:
+            return self._ts.param_stats(name, trained)
         _, own, b = self._weight[name]
         main = self._main(name)
         tensors = [main] if main is not None else own
@@ -641,12 +675,13 @@ class GradientMonitor:
         """A sentence if the hidden weight layers started well below Xavier's scale."""
         scales = []
         for n in self.weight_layers[:-1]:
-            w = self._main(n).data
-            if n not in self._start_norm or w.size == 0:
+            w = self._main(n)
+            size = math.prod(w.shape)  # a microtensor or a torch weight
+            if n not in self._start_norm or size == 0:
                 continue
-            receptive = w.size // (w.shape[0] * w.shape[1])  # kernel size of a conv
+            receptive = size // (w.shape[0] * w.shape[1])  # kernel size of a conv
             fan_in, fan_out = w.shape[1] * receptive, w.shape[0] * receptive
-            rms = self._start_norm[n] / math.sqrt(w.size)
+            rms = self._start_norm[n] / math.sqrt(size)
             scales.append((rms, math.sqrt(2.0 / (fan_in + fan_out))))
         if not scales:
             return ""

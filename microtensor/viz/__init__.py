@@ -10,6 +10,8 @@ step-by-step account of backprop.
 - :func:`render` — write a drawing to SVG/PNG/PDF (says how to install ``dot`` if missing).
 - :class:`record_gradients`, :class:`detect_anomaly`, :func:`track_modules` — what gets
   recorded for the drawings.
+- PyTorch models too: ``draw_graph(torch_loss)`` (after :func:`watch` and ``backward()``),
+  ``gradient_flow(torch_model)``; torch is imported only when handed a torch object.
 
 Everything builds Graphviz *source* without any system program; only rendering needs
 Graphviz's ``dot``. See ``docs/seeing-gradients.md``.
@@ -21,8 +23,9 @@ from .graph import draw_graph
 from .record import detect_anomaly, record_gradients, track_modules
 from .render import pipe, render
 from .style import Scale
+from .torch_graph import watch  # imports torch only when handed a torch tensor
 
 __all__ = [
     "draw_graph", "gradient_flow", "plot_gradient_flow", "explain_backward", "Explanation",
-    "render", "pipe", "record_gradients", "detect_anomaly", "track_modules", "Scale",
+    "render", "pipe", "record_gradients", "detect_anomaly", "track_modules", "Scale", "watch",
 ]

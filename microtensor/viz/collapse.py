@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from .draw import Drawing, Edge, Vertex, edge_tip, flag_row, grad_rows, small, tensor_vertex
 from .modules import Names, module_prefix
-from .record import module_of
 from .style import Scale, escape, fmt_shape
 from .trace import Key, Trace
 
@@ -40,7 +39,7 @@ def group_ops(trace: Trace, names: Names) -> tuple[list[Group], dict[int, int]]:
     types: dict[str, str] = dict(names.types)
     n = len(trace.order)
     for i in range(n):  # 1. tracked module calls, latest module first (engine order)
-        rec = module_of(trace.order[i])
+        rec = trace.module_record(i)
         if rec is None or i in owner:
             continue
         types.setdefault(rec.name, rec.type)
@@ -51,8 +50,8 @@ def group_ops(trace: Trace, names: Names) -> tuple[list[Group], dict[int, int]]:
                 continue
             owner[j] = rec.name
             for kind, k in trace.inputs[j]:
-                if kind == "n" and id(trace.order[k]) not in rec.input_nodes \
-                        and module_of(trace.order[k]) is None:
+                if kind == "n" and trace.node_id(k) not in rec.input_nodes \
+                        and trace.module_record(k) is None:
                     stack.append(k)
     for i in range(n):  # 2. parameters
         if i in owner:
@@ -129,12 +128,12 @@ def module_drawing(trace: Trace, names: Names, scale: Scale, show: tuple[str, ..
         rows = [f"<B>{escape(title)}</B>"]
         main: tuple[str, Key] | None = None
         if grp.params:  # colour by the largest parameter's gradient (the weight)
-            main = max(grp.params, key=lambda p: trace.leaves[p[1][1]].data.size)
+            main = max(grp.params, key=lambda p: trace.numel(p[1]))
         tip = [title]
         flags: list[str] = []
         for pname, key in grp.params:
             g = trace.grads.get(key)
-            shape = fmt_shape(tuple(trace.leaves[key[1]].shape))
+            shape = fmt_shape(trace.shape(key))
             tip.append(f"{pname} {shape}: " + (f"grad L2 {g.norm:.4e}, mean |g| {g.mean_abs:.4e}"
                                                if g is not None else "no gradient yet"))
             flags += trace.leaf_flags.get(key[1], [])
@@ -147,11 +146,10 @@ def module_drawing(trace: Trace, names: Names, scale: Scale, show: tuple[str, ..
         label = escape(main[0]) if main is not None else "out"
         g = trace.grads.get(shown)
         if "shape" in show:
-            shape = trace.leaves[shown[1]].shape if main is not None \
-                else trace.order[ext].output_shape
-            rows.append(small(f"{label} {fmt_shape(tuple(shape))}"))
+            rows.append(small(f"{label} {fmt_shape(trace.shape(shown))}"))
         if "grad" in show:
-            grows = grad_rows(g, scale, trace.exact_grad(shown), trace.grad_dtype(shown))
+            grows = grad_rows(g, scale, trace.exact_grad(shown), trace.grad_dtype(shown),
+                              trace.missing(shown))
             if "shape" not in show:
                 grows[0] = f"{label} {grows[0]}"
             rows += [small(r) for r in grows]

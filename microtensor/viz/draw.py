@@ -25,7 +25,6 @@ from .style import (
     fmt_shape,
     fmt_value,
     font_colour,
-    summary_text,
 )
 from .trace import Key, Trace
 
@@ -111,23 +110,24 @@ def tensor_vertex(trace: Trace, key: Key, scale: Scale, show: tuple[str, ...]) -
     name = trace.name(key)
     if key == trace.root_key() and not name:
         name = "output"
-    shape = trace.leaves[key[1]].shape if key[0] == "l" else trace.order[key[1]].output_shape
+    shape = trace.shape(key)
     dtype = trace.grad_dtype(key)
     rows = [f"<B>{escape(name)}</B>"] if name else []
     if "shape" in show:
-        rows.append(small(f"{fmt_shape(tuple(shape))} {dtype}"))
-    value = trace.value(key)
-    if "value" in show and value is not None:
-        rows.append(small(escape(summary_text(value))))
+        rows.append(small(f"{fmt_shape(shape)} {dtype or ''}".rstrip()))
+    value = trace.value_text(key) if "value" in show else None
+    if value is not None:
+        rows.append(small(escape(value)))
     g = trace.grads.get(key)
     if "grad" in show:
-        rows += [small(r) for r in grad_rows(g, scale, trace.exact_grad(key), dtype)]
+        rows += [small(r) for r in grad_rows(g, scale, trace.exact_grad(key), dtype,
+                                             trace.missing(key))]
     flags = trace.leaf_flags.get(key[1], []) if key[0] == "l" else []
     rows += [flag_row(f) for f in flags]
     stale = any(f.startswith("stale") for f in flags)
     if not rows:
-        rows = [small(fmt_shape(tuple(shape)))]
-    tip = f"{name or 'tensor'} {fmt_shape(tuple(shape))} {dtype}"
+        rows = [small(fmt_shape(shape))]
+    tip = f"{name or 'tensor'} {fmt_shape(shape)} {dtype or ''}".rstrip()
     if g is not None:
         tip += (f"; grad L2 = {g.norm:.6e}, mean |g| = {g.mean_abs:.6e}"
                 + (f", max |g| = {g.max_abs:.6e}" if g.max_abs is not None else ""))

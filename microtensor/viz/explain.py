@@ -160,7 +160,11 @@ def explain_backward(output: Tensor, params: Any = None, *, gradient: Any = None
         An :class:`Explanation`; ``print()`` it, or display it in Jupyter.
     """
     if not isinstance(output, Tensor):
-        raise TypeError(f"explain_backward: expected a Tensor, got {type(output).__name__}")
+        torch_hint = (": it replays microtensor's own backward formulas, which a PyTorch "
+                      "graph does not have; draw_graph shows a torch graph's gradients"
+                      if type(output).__module__.startswith("torch") else "")
+        raise TypeError(f"explain_backward: expected a microtensor Tensor, got "
+                        f"{type(output).__name__}{torch_hint}")
     if output.grad_fn is None:
         raise ValueError("explain_backward: the tensor was not computed by recorded ops "
                          "(it has no grad_fn), so there is no backward to explain")

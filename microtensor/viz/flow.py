@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .draw import Drawing, Edge, Vertex, emit, flag_row, grad_rows, small
-from .modules import layers_of
+from .modules import l2_norm, layers_of, numel
 from .record import leaf_grad_flags, leaf_grad_summary
 from .style import Scale, escape, fmt_sci, fmt_shape
 
@@ -24,9 +24,9 @@ def layer_stats(model: Any, lr: float | None = None, op: str = "gradient_flow") 
     ``lr · ‖g‖ / ‖w‖`` (the relative size of a plain SGD step) when ``lr`` is given."""
     rows = []
     for layer in layers_of(model, op):
-        pname, p = max(layer.params, key=lambda kv: kv[1].data.size)
+        pname, p = max(layer.params, key=lambda kv: numel(kv[1]))
         g = leaf_grad_summary(p)
-        w_norm = float(math.sqrt(float((p.data.astype("float64") ** 2).sum())))
+        w_norm = l2_norm(p)
         ratio = None
         if lr is not None and g is not None and w_norm > 0:
             ratio = lr * g.norm / w_norm

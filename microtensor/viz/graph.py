@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..tensor import Tensor
+from ..torch_interop import is_torch_tensor
 from .collapse import module_drawing
 from .draw import Drawing, Edge, Vertex, edge_tip, emit, tensor_vertex
 from .modules import resolve_names
@@ -46,7 +47,10 @@ def draw_graph(
 
     Args:
         output: the tensor whose graph to draw (usually the loss), before or after
-            ``backward()``. Before, tensors say "no gradient yet".
+            ``backward()``. Before, tensors say "no gradient yet". A ``torch.Tensor`` is
+            drawn from its ``grad_fn`` graph with PyTorch's node names; call
+            :func:`~microtensor.viz.watch` on it before ``backward()`` to see the
+            intermediate gradients too (see ``docs/seeing-gradients.md``).
         params: names for tensors: a Module (its ``named_parameters()``, found
             automatically), a dict ``name -> tensor`` or ``(name, tensor)`` pairs. Non-leaf
             tensors may be named too (``{"h": h}``), which also shows their value.
@@ -81,7 +85,12 @@ def draw_graph(
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     names = resolve_names(params, "draw_graph")
-    trace = Trace(output, names, op="draw_graph")
+    if not isinstance(output, Tensor) and is_torch_tensor(output):
+        from .torch_graph import TorchTrace  # imports torch: only when handed a torch tensor
+
+        trace: Trace = TorchTrace(output, names, op="draw_graph")
+    else:
+        trace = Trace(output, names, op="draw_graph")
     scale = Scale(vanishing, exploding, trace.reference())
     module_view = collapse == "module" or (collapse is None and trace.size() > max_nodes)
     if module_view:
@@ -92,6 +101,7 @@ def draw_graph(
     else:
         drawing = full_drawing(trace, scale, show)
     mark_nonfinite(trace, drawing, module_view)
+    drawing.notes += [("#555555", text) for text in trace.extra_notes()]
     if not trace.backwarded:
         drawing.notes.append(("#555555", "no gradient yet: backward() has not run through "
                               "this graph"))

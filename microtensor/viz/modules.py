@@ -3,11 +3,13 @@ Module API (``named_parameters()``, ``named_modules()``) by duck typing."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..tensor import Tensor
+from ..torch_interop import is_torch_tensor
 
 __all__ = ["Names", "resolve_names", "Layer", "layers_of"]
 
@@ -55,7 +57,7 @@ def resolve_names(params: Any, op: str) -> Names:
             name, t = item
         except (TypeError, ValueError):
             raise TypeError(f"{op}: params must hold (name, Tensor) pairs, got {item!r}") from None
-        if not isinstance(t, Tensor):
+        if not isinstance(t, Tensor) and not is_torch_tensor(t):
             raise TypeError(f"{op}: params[{name!r}] must be a Tensor, got {type(t).__name__}")
         if t.grad_fn is None:
             names.leaves.setdefault(id(t), str(name))
@@ -67,7 +69,21 @@ def resolve_names(params: Any, op: str) -> Names:
 
 
 def _looks_like_parameter(t: Tensor) -> bool:
-    return type(t).__name__ == "Parameter"
+    return type(t).__name__ == "Parameter"  # microtensor's nn.Parameter, or torch's
+
+
+def numel(t: Any) -> int:
+    """Elements of a microtensor or torch tensor."""
+    return int(t.numel()) if is_torch_tensor(t) else int(t.data.size)
+
+
+def l2_norm(t: Any) -> float:
+    """‖t‖ in float64 of a microtensor or torch tensor (a torch one stays on its device)."""
+    if is_torch_tensor(t):
+        from .torch_graph import torch_norm
+
+        return torch_norm(t)
+    return float(math.sqrt(float((t.data.astype("float64") ** 2).sum())))
 
 
 def module_prefix(param_name: str) -> str:

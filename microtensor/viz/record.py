@@ -25,6 +25,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import GradSummary, Node, grad_passes, summarize_grad
 from ..tensor import Tensor
+from ..torch_interop import is_torch_module, is_torch_tensor
 
 __all__ = ["record_gradients", "detect_anomaly", "track_modules", "leaf_grad_summary",
            "leaf_grad_flags"]
@@ -57,6 +58,10 @@ class record_gradients:
 
 def leaf_grad_summary(t: Tensor) -> GradSummary | None:
     """Statistics of a leaf's ``.grad`` (exact, in float64), or ``None`` when it has none."""
+    if not isinstance(t, Tensor) and is_torch_tensor(t):
+        from .torch_graph import torch_leaf_grad_summary
+
+        return torch_leaf_grad_summary(t)
     if t.grad is None:
         return None
     return summarize_grad(t.grad.data, exact=True)
@@ -65,6 +70,10 @@ def leaf_grad_summary(t: Tensor) -> GradSummary | None:
 def leaf_grad_flags(t: Tensor, backwarded: bool, graph_pass: int | None) -> list[str]:
     """Warnings about a leaf's ``.grad`` as seen from a graph: has the graph run backward,
     and the serial of its latest backward (``None`` if unknown)."""
+    if not isinstance(t, Tensor) and is_torch_tensor(t):
+        from .torch_graph import torch_leaf_grad_flags
+
+        return torch_leaf_grad_flags(t, backwarded, graph_pass)
     if t.grad is None:
         return []
     if not backwarded:
@@ -224,6 +233,10 @@ def track_modules(model: Any) -> _Handles:
     if not hasattr(model, "named_modules"):
         raise TypeError(f"track_modules: expected a Module (with named_modules()), got "
                         f"{type(model).__name__}")
+    if is_torch_module(model):
+        from .torch_graph import track_torch_modules
+
+        return track_torch_modules(model)
     handles = []
     for name, module in model.named_modules():
         if any(True for _ in module.children()):

@@ -150,7 +150,9 @@ def fmt_value(x: float, dtype: np.dtype | None = None) -> str:
     return np.format_float_positional(v, unique=True, trim="-")
 
 
-def fmt_shape(shape: tuple[int, ...]) -> str:
+def fmt_shape(shape: tuple[int, ...] | None) -> str:
+    if shape is None:  # a torch node's output before a watched backward
+        return "shape ?"
     if len(shape) == 0:
         return "scalar"
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from ..autograd import GradSummary, Node, backward_order
 from ..tensor import Tensor
 from .modules import Names
-from .record import anomaly_of, leaf_grad_flags, leaf_grad_summary
+from .record import anomaly_of, leaf_grad_flags, leaf_grad_summary, module_of
+from .style import summary_text
 
 __all__ = ["Trace", "Culprit"]
 
@@ -120,6 +122,36 @@ class Trace:
 
     def op_name(self, i: int) -> str:
         return self.order[i].function.__name__
+
+    def shape(self, key: Key) -> tuple[int, ...]:
+        """The tensor's shape (a leaf's, or an op's output's)."""
+        if key[0] == "l":
+            return tuple(self.leaves[key[1]].shape)
+        return tuple(self.order[key[1]].output_shape)
+
+    def numel(self, key: Key) -> int:
+        return math.prod(self.shape(key))
+
+    def module_record(self, i: int) -> Any:
+        """What :func:`~microtensor.viz.track_modules` noted for op ``i`` (``None``: nothing)."""
+        return module_of(self.order[i])
+
+    def node_id(self, i: int) -> int:
+        """The identity of op ``i``'s node, as a module record's ``input_nodes`` holds it."""
+        return id(self.order[i])
+
+    def missing(self, key: Key) -> str:
+        """What a label says for a tensor without a recorded gradient."""
+        return "no gradient yet"
+
+    def value_text(self, key: Key) -> str | None:
+        """The value summary of a tensor whose value is at hand, else ``None``."""
+        value = self.value(key)
+        return None if value is None else summary_text(value)
+
+    def extra_notes(self) -> list[str]:
+        """Legend lines this kind of graph adds (none for microtensor's own)."""
+        return []
 
     def math(self, i: int) -> str:
         """The first line of the op's docstring: its formula and local derivatives."""
