@@ -126,16 +126,22 @@ from .ops.shape import (
 )
 from .random import (
     Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
     initial_seed,
     manual_seed,
+    multinomial,
     normal,
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
     seed,
+    set_rng_state,
 )
 from .serialization import load, save
 from .torch_interop import from_torch, to_torch
@@ -158,7 +164,8 @@ __all__ = [
     # creation and random
     "arange", "empty", "empty_like", "eye", "from_numpy", "full", "full_like", "linspace",
     "ones", "ones_like", "zeros", "zeros_like", "Generator", "initial_seed", "manual_seed",
-    "normal", "rand", "rand_like", "randint", "randn", "randn_like", "randperm", "seed",
+    "normal", "rand", "rand_like", "randint", "randint_like", "randn", "randn_like", "randperm",
+    "seed", "bernoulli", "multinomial", "default_generator", "get_rng_state", "set_rng_state",
     # math
     "device", "floor_divide", "remainder",
     "abs", "add", "clamp", "clip", "cos", "div", "exp", "log", "maximum", "minimum", "mul",

@@ -1,10 +1,13 @@
-"""Random numbers: one seeded NumPy generator behind every random draw.
+"""Random tensors: PyTorch's CPU generator and samplers, so the same seed gives the same numbers.
 
-``manual_seed(n)`` reseeds it, so a script that calls it first is
-reproducible run after run. A :class:`Generator` of your own keeps a stream
-apart (a DataLoader's shuffling, say) and is passed as ``generator=``.
-The streams are NumPy's PCG64, so the numbers differ from PyTorch's for the
-same seed; the distributions are the same.
+``manual_seed(42)`` followed by ``rand``, ``randn``, ``randint``, ``randperm``,
+``normal``, ``multinomial``, the in-place ``uniform_``/``normal_``/``random_``/
+``exponential_``/``bernoulli_``, every ``nn.init`` function, the default
+initialisation of the layers, Dropout masks and DataLoader shuffling gives what
+PyTorch's CPU build gives after ``torch.manual_seed(42)``, bit for bit (see
+docs/random.md for how, and for the few exceptions). The generator is in
+:mod:`microtensor.generator`, the sampling algorithms in :mod:`microtensor.sampling`;
+this module turns them into tensors with PyTorch's signatures.
 """
 
 from __future__ import annotations
@@ -14,122 +17,183 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from . import sampling as _s
 from .creation import _leaf, _size, check_device
+from .generator import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    resolve,
+    seed,
+    set_rng_state,
+)
 from .tensor import Tensor
 
 __all__ = [
     "Generator",
+    "bernoulli",
+    "default_generator",
+    "get_rng_state",
     "initial_seed",
     "manual_seed",
+    "multinomial",
     "normal",
     "rand",
     "rand_like",
     "randint",
+    "randint_like",
     "randn",
     "randn_like",
     "randperm",
     "seed",
+    "set_rng_state",
 ]
 
 
-class Generator:
-    """A random stream of its own (``torch.Generator``'s interface, on NumPy's PCG64)."""
-
-    def __init__(self, device: str = "cpu") -> None:
-        self._seed = int(np.random.SeedSequence().entropy % (2**63))
-        self._rng = np.random.default_rng(self._seed)
-
-    def manual_seed(self, seed: int) -> Generator:
-        seed = int(seed)
-        if seed < 0:
-            raise ValueError(f"manual_seed: seed must be non-negative, got {seed}")
-        self._seed = seed
-        self._rng = np.random.default_rng(seed)
-        return self
-
-    def seed(self) -> int:
-        """Reseed from fresh entropy and return the new seed."""
-        self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))
-        return self._seed
-
-    def initial_seed(self) -> int:
-        return self._seed
-
-    def get_state(self) -> dict:
-        return self._rng.bit_generator.state
-
-    def set_state(self, state: dict) -> None:
-        self._rng.bit_generator.state = state
-
-
-default_generator = Generator()
-
-
-def manual_seed(seed: int) -> Generator:
-    """Seed the global generator: every later random draw is reproducible."""
-    return default_generator.manual_seed(seed)
-
-
-def seed() -> int:
-    return default_generator.seed()
-
-
-def initial_seed() -> int:
-    return default_generator.initial_seed()
-
-
-def _rng(generator: Generator | None) -> np.random.Generator:
-    return (generator or default_generator)._rng
-
-
-def _float_dtype(dtype: Any) -> np.dtype:
+def _float_dtype(dtype: Any, op: str) -> np.dtype:
     d = dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
-    if d.kind != "f":
-        raise TypeError(f"random: expected a floating-point dtype, got {d}")
+    if d not in (dtypes.float32, dtypes.float64):
+        raise TypeError(f"{op}: expected dtype float32 or float64, got {d}")
     return d
 
 
+def _in_memory_order(like: np.ndarray, flat: np.ndarray) -> np.ndarray:
+    """``flat`` laid into an array shaped like ``like`` in the order PyTorch's TensorIterator
+    visits ``like``'s elements: memory order (for a transposed view that is not C order)."""
+    if like.ndim <= 1 or like.flags.c_contiguous:
+        return flat.reshape(like.shape)
+    axes = sorted(range(like.ndim), key=lambda d: -abs(like.strides[d]))
+    out = np.empty(like.shape, flat.dtype)
+    out.transpose(axes)[...] = flat.reshape([like.shape[d] for d in axes])
+    return out
+
+
+# ---------------------------------------------------------------- in-place samplers' values
+# Tensor.uniform_ & co. write these arrays (shaped and ordered like ``like``) in place.
+
+
+def uniform_values(like: np.ndarray, a: float, b: float,
+                   generator: Generator | None = None) -> np.ndarray:
+    """The values ``uniform_(a, b)`` writes into ``like``."""
+    if not a <= b:
+        raise ValueError(f"uniform_: expects to return a [from, to) range, but found "
+                         f"from={a} > to={b}")
+    flat = _s.uniform(resolve(generator), like.size, a, b, like.dtype)
+    return _in_memory_order(like, flat)
+
+
+def normal_values(like: np.ndarray, mean: float, std: float,
+                  generator: Generator | None = None) -> np.ndarray:
+    """The values ``normal_(mean, std)`` writes into ``like``."""
+    if std < 0:
+        raise ValueError(f"normal_: expects std >= 0.0, but found std {std}")
+    flat = _s.normal(resolve(generator), like.size, mean, std, like.dtype,
+                     contiguous=like.flags.c_contiguous)
+    return _in_memory_order(like, flat)
+
+
+def random_values(like: np.ndarray, low: int | None = None, high: int | None = None,
+                  generator: Generator | None = None) -> np.ndarray:
+    """The values ``random_()``, ``random_(high)`` or ``random_(low, high)`` write."""
+    gen = resolve(generator)
+    if low is None and high is None:
+        flat = _s.random_full(gen, like.size, like.dtype)
+    else:
+        lo, hi = (0, low) if high is None else (low, high)
+        if not lo < hi:
+            raise ValueError(f"random_: expects 'from' to be less than 'to', but got "
+                             f"from={lo} >= to={hi}")
+        flat = _s.random_from_to(gen, like.size, int(lo), int(hi)).astype(like.dtype)
+    return _in_memory_order(like, flat)
+
+
+def exponential_values(like: np.ndarray, lambd: float = 1.0,
+                       generator: Generator | None = None) -> np.ndarray:
+    """The values ``exponential_(lambd)`` writes."""
+    if not lambd > 0:
+        raise ValueError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
+    flat = _s.exponential(resolve(generator), like.size, lambd).astype(like.dtype)
+    return _in_memory_order(like, flat)
+
+
+def bernoulli_values(like: np.ndarray, p: Any = 0.5,
+                     generator: Generator | None = None) -> np.ndarray:
+    """The values ``bernoulli_(p)`` writes (1 with probability ``p``): ``p`` a float, or a
+    tensor of probabilities broadcast to ``like``'s shape.
+
+    With a float ``p``, PyTorch's CPU build takes this path on every CPU but Intel's,
+    where it calls MKL's own Bernoulli generator (a different stream); see docs/random.md.
+    """
+    if isinstance(p, Tensor):
+        probs = np.broadcast_to(p.data, like.shape)
+        if probs.size and ((probs < 0) | (probs > 1)).any():
+            raise ValueError("bernoulli_: expected all probabilities in [0, 1]")
+        # 53-bit uniforms for float64 probabilities, 24-bit ones otherwise.
+        unit = _s.unit_float64 if probs.dtype == dtypes.float64 else _s.unit_float32
+        u = _in_memory_order(like, unit(resolve(generator), like.size))
+        return (u < probs).astype(like.dtype)
+    p = float(p)
+    if not 0 <= p <= 1:
+        raise ValueError(f"bernoulli_: expected p in [0, 1], got {p}")
+    flat = _s.bernoulli(resolve(generator), like.size, p).astype(like.dtype)
+    return _in_memory_order(like, flat)
+
+
+def dropout_keep(shape: tuple[int, ...], p: float) -> np.ndarray:
+    """Dropout's keep-mask from the global generator, as PyTorch's CPU dropout draws it:
+    ``empty_like(input).bernoulli_(1 - p)``."""
+    n = int(np.prod(shape))
+    return _s.bernoulli(default_generator, n, 1.0 - p).reshape(shape)
+
+
+# Kept for callers of the engine's earlier helpers.
 def uniform_array(shape: tuple, low: float, high: float, dtype: np.dtype,
                   generator: Generator | None = None) -> np.ndarray:
-    """An array of U(low, high) draws (the engine's helper for ``uniform_``)."""
-    return _rng(generator).uniform(low, high, size=shape).astype(dtype, copy=False)
+    return uniform_values(np.empty(shape, dtype), low, high, generator)
 
 
 def normal_array(shape: tuple, mean: float, std: float, dtype: np.dtype,
                  generator: Generator | None = None) -> np.ndarray:
-    """An array of N(mean, std**2) draws (the engine's helper for ``normal_``)."""
-    if std < 0:
-        raise ValueError(f"normal_: std must be non-negative, got {std}")
-    return _rng(generator).normal(mean, std, size=shape).astype(dtype, copy=False)
+    return normal_values(np.empty(shape, dtype), mean, std, generator)
+
+
+# ---------------------------------------------------------------- factories
 
 
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
          device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform draws from [0, 1)."""
+    """Uniform draws from [0, 1): ``empty(size).uniform_()``."""
     check_device(device, "rand")
-    d = _float_dtype(dtype)
-    return _leaf(_rng(generator).random(_size(size, "rand")).astype(d, copy=False), requires_grad)
+    shape, d = _size(size, "rand"), _float_dtype(dtype, "rand")
+    flat = _s.uniform(resolve(generator), int(np.prod(shape)), 0.0, 1.0, d)
+    return _leaf(flat.reshape(shape), requires_grad)
 
 
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
           device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Standard normal draws."""
+    """Standard normal draws: ``empty(size).normal_()``."""
     check_device(device, "randn")
-    d = _float_dtype(dtype)
-    return _leaf(_rng(generator).standard_normal(_size(size, "randn")).astype(d, copy=False),
-                 requires_grad)
+    shape, d = _size(size, "randn"), _float_dtype(dtype, "randn")
+    flat = _s.normal(resolve(generator), int(np.prod(shape)), 0.0, 1.0, d)
+    return _leaf(flat.reshape(shape), requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None,  # noqa: A002
-              requires_grad: bool = False) -> Tensor:
+def rand_like(input: Tensor, *, generator: Generator | None = None,  # noqa: A002
+              dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """:func:`rand` with ``input``'s shape (and dtype, unless given)."""
     check_device(device, "rand_like")
-    return rand(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype,
+                requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None,  # noqa: A002
-               requires_grad: bool = False) -> Tensor:
+def randn_like(input: Tensor, *, generator: Generator | None = None,  # noqa: A002
+               dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """:func:`randn` with ``input``'s shape (and dtype, unless given)."""
     check_device(device, "randn_like")
-    return randn(input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype,
+                 requires_grad=requires_grad)
 
 
 def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
@@ -137,8 +201,9 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
             requires_grad: bool = False) -> Tensor:
     """``randint(high, size)`` or ``randint(low, high, size)``: ints in [low, high), int64.
 
-    As in PyTorch, ``low``, ``high`` and ``size`` may also be given by keyword
-    (``randint(low=0, high=10, size=(3,))``).
+    Each draw is ``low + r % (high - low)``, ``r`` a 32-bit draw (a 64-bit one when the
+    range is 2**32 or more), as PyTorch. ``low``, ``high`` and ``size`` may also be given
+    by keyword (``randint(low=0, high=10, size=(3,))``).
     """
     check_device(device, "randint")
     pos = list(args)
@@ -154,35 +219,108 @@ def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
         low = pos[0] if pos else (0 if low is None else low)
     else:
         raise TypeError("randint: expected randint(low=0, high, size)")
+    low, high = int(low), int(high)
     if high <= low:
         raise ValueError(f"randint: expected low < high, got low={low}, high={high}")
+    shape = _size((size,), "randint")
     d = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
-    arr = _rng(generator).integers(low, high, size=_size((size,), "randint")).astype(d, copy=False)
-    return _leaf(arr, requires_grad)
+    flat = _s.random_from_to(resolve(generator), int(np.prod(shape)), low, high)
+    return _leaf(flat.reshape(shape).astype(d, copy=False), requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *,  # noqa: A002
+                 generator: Generator | None = None, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+    """``randint_like(input, high)`` or ``randint_like(input, low, high)``."""
+    check_device(device, "randint_like")
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), generator=generator,
+                   dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
-    """A random permutation of ``0 .. n-1`` (int64)."""
+    """A random permutation of ``0 .. n-1`` (int64), by PyTorch's Fisher–Yates."""
     check_device(device, "randperm")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
     d = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
-    return _leaf(_rng(generator).permutation(int(n)).astype(d, copy=False), requires_grad)
+    return _leaf(_s.randperm(resolve(generator), int(n)).astype(d, copy=False), requires_grad)
 
 
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
            generator: Generator | None = None, dtype: Any = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
-    """Draws from N(mean, std**2); ``mean``/``std`` may be tensors (broadcast) or numbers."""
+    """Draws from N(mean, std²), PyTorch's four overloads:
+
+    * ``normal(mean: float, std: float, size)``: ``empty(size).normal_(mean, std)``;
+    * ``normal(mean: Tensor, std: float)``: ``normal_(0, std)`` then ``+ mean``;
+    * ``normal(mean: float | Tensor, std: Tensor)``: ``normal_(0, 1) * std + mean``,
+      shaped as ``mean`` and ``std`` broadcast.
+    """
     check_device(device, "normal")
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
-    if size is not None:
-        shape = _size((size,), "normal")
+    gen = resolve(generator)
+    m_t, s_t = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not m_t and not s_t:
+        if size is None:
+            raise TypeError("normal: with float mean and std, size is required")
+        shape, d = _size((size,), "normal"), _float_dtype(dtype, "normal")
+        if std < 0:
+            raise ValueError(f"normal: expects std >= 0.0, but found std {std}")
+        flat = _s.normal(gen, int(np.prod(shape)), float(mean), float(std), d)
+        return _leaf(flat.reshape(shape), requires_grad)
+    m = mean.data if m_t else mean
+    s = std.data if s_t else std
+    ref = m if m_t else s
+    d = ref.dtype if dtype is None else _float_dtype(dtype, "normal")
+    if d.kind != "f":
+        raise TypeError(f"normal: expected a floating-point mean/std, got dtype {d}")
+    if s_t and s.size and (s < 0).any():
+        raise ValueError("normal: expects all elements of std >= 0.0")
+    if not s_t and s < 0:
+        raise ValueError(f"normal: expects std >= 0.0, but found std {s}")
+    shape = np.broadcast_shapes(np.shape(m), np.shape(s))
+    n = int(np.prod(shape))
+    if not s_t:  # Tensor mean, float std
+        z = _s.normal(gen, n, 0.0, float(s), d).reshape(shape)
+        out = z + np.asarray(m, d)
     else:
-        shape = np.broadcast_shapes(np.shape(m), np.shape(s))
-    ref = m if isinstance(m, np.ndarray) else s if isinstance(s, np.ndarray) else None
-    d = ref.dtype if ref is not None and ref.dtype.kind == "f" else dtypes.get_default_dtype()
-    if dtype is not None:
-        d = _float_dtype(dtype)
-    arr = _rng(generator).normal(m, s, size=shape).astype(d, copy=False)
-    return _leaf(arr, requires_grad)
+        z = _s.normal(gen, n, 0.0, 1.0, d).reshape(shape)
+        out = z * np.asarray(s, d) + np.asarray(m, d)
+    return _leaf(out.astype(d, copy=False), requires_grad)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *,  # noqa: A002
+              generator: Generator | None = None) -> Tensor:
+    """0/1 draws: ``bernoulli(probs)`` uses each element of ``input`` as its probability;
+    ``bernoulli(input, p)`` uses the float ``p`` for all (``input`` gives the shape)."""
+    like = np.empty(input.shape, input.dtype)
+    return _leaf(bernoulli_values(like, input if p is None else p, generator), False)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Generator | None = None) -> Tensor:
+    """Category indices drawn from the weights in the last dimension of ``input`` (1-D or
+    2-D), with or without replacement, by PyTorch's CPU algorithms (see
+    :func:`microtensor.sampling.multinomial`)."""
+    w = input.data
+    if w.ndim not in (1, 2) or w.dtype.kind != "f":
+        raise ValueError(f"multinomial: expected a 1-D or 2-D floating-point tensor of "
+                         f"weights, got shape {w.shape} and dtype {w.dtype}")
+    k = w.shape[-1]
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+        raise ValueError(f"multinomial: num_samples must be a positive int, got {num_samples!r}")
+    rows = w.reshape(-1, k)
+    if not np.isfinite(rows).all() or (rows < 0).any():
+        raise ValueError("multinomial: probabilities must be finite and non-negative")
+    if (rows.sum(axis=1) <= 0).any():
+        raise ValueError("multinomial: each row of weights must have a positive sum")
+    if not replacement and num_samples > k:
+        raise ValueError(f"multinomial: cannot sample n_sample={num_samples} > "
+                         f"prob_dist.size(-1)={k} samples without replacement")
+    if not replacement and ((rows > 0).sum(axis=1) < num_samples).any():
+        raise ValueError("multinomial: invalid distribution (with replacement=False, not "
+                         "enough non-negative categories to sample)")
+    out = _s.multinomial(resolve(generator), rows, num_samples, replacement)
+    return _leaf(out.reshape(w.shape[:-1] + (num_samples,)), False)

@@ -510,17 +510,34 @@ class Tensor:
         """Copy ``src`` (broadcast to this shape) into this tensor in place."""
         return _ew.copy_inplace(self, src)
 
+    # The in-place samplers draw PyTorch's numbers: see microtensor/random.py.
+
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place from U(a, b), using the global seed (or ``generator``)."""
-        return _ew.fill_inplace(self, _random.uniform_array(self.data.shape, a, b,
-                                                            self.data.dtype, generator),
+        return _ew.fill_inplace(self, _random.uniform_values(self.data, a, b, generator),
                                 "uniform_")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place from N(mean, std**2), using the global seed (or ``generator``)."""
-        return _ew.fill_inplace(self, _random.normal_array(self.data.shape, mean, std,
-                                                           self.data.dtype, generator),
+        return _ew.fill_inplace(self, _random.normal_values(self.data, mean, std, generator),
                                 "normal_")
+
+    def random_(self, from_: int | None = None, to: int | None = None, *,
+                generator: Any = None) -> Tensor:
+        """Fill with integers: ``random_()`` [0, 2**mantissa] (floats) or [0, max] (ints);
+        ``random_(to)`` [0, to); ``random_(from_, to)`` [from_, to)."""
+        return _ew.fill_inplace(self, _random.random_values(self.data, from_, to, generator),
+                                "random_")
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill from the exponential distribution of rate ``lambd``."""
+        return _ew.fill_inplace(self, _random.exponential_values(self.data, lambd, generator),
+                                "exponential_")
+
+    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill with 1 (probability ``p``) or 0."""
+        return _ew.fill_inplace(self, _random.bernoulli_values(self.data, p, generator),
+                                "bernoulli_")
 
     # ------------------------------------------------------------------ elementwise math
 
@@ -910,9 +927,9 @@ from .errors import normalize_dim  # noqa: E402
 from .ops import activation as _act  # noqa: E402
 from .ops import elementwise as _ew  # noqa: E402
 from .ops import linalg as _la  # noqa: E402
+from .ops import numpy_protocol as _np_protocol  # noqa: E402
 from .ops import reduction as _red  # noqa: E402
 from .ops import shape as _sh  # noqa: E402
 
 _CPU = device("cpu")
 _device = device
-from .ops import numpy_protocol as _np_protocol  # noqa: E402

@@ -93,7 +93,7 @@ def _leaky_inplace(x):
     return F.leaky_relu(y, 0.2, inplace=True)
 
 
-_DROPOUT_STATE = np.random.default_rng(1234).bit_generator.state
+_DROPOUT_STATE = mt.Generator().manual_seed(1234).get_state()
 
 
 def _seeded_dropout(x, p):

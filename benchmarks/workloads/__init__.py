@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from . import big_matmul, conv_step, deep_narrow, mlp_step, tiny_ops
+from . import big_matmul, conv_step, deep_narrow, mlp_step, randn, tiny_ops
 from .common import Bench, Unavailable
 
 __all__ = ["IMPLS", "LABELS", "WORKLOADS", "Bench", "Unavailable", "Workload"]
@@ -70,4 +70,6 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
              lambda v, f, t: _le(1.3, f)),
     Workload("mlp_memory", mlp_step, "memory", "MiB", "≤ 1.3× floor",
              lambda v, f, t: _le(1.3, f), size="memory"),
+    # Issue 18: 10^7 normals of PyTorch's stream within 2× NumPy's own standard_normal.
+    Workload("randn", randn, "time", "ms", "≤ 2× floor", lambda v, f, t: _le(2.0, f)),
 )}

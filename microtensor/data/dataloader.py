@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, sampling
+from ..generator import Generator, default_generator, resolve
 from ..ops.shape import stack
-from ..random import Generator, _rng
 from ..tensor import Tensor, tensor
 from .dataset import Subset, TensorDataset
 
@@ -90,13 +90,20 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def _index_array(self) -> np.ndarray:
-        n, rng = len(self.data_source), _rng(self.generator)
+        # PyTorch's RandomSampler.__iter__, draw for draw: without a generator of its own it
+        # seeds a fresh one from the global stream (``empty((), int64).random_()``).
+        n = len(self.data_source)
+        gen = self.generator
+        if gen is None:
+            gen = Generator().manual_seed(int(sampling.random_full(default_generator, 1,
+                                                                   np.dtype(np.int64))[0]))
         if self.replacement:
-            return rng.integers(0, n, size=self.num_samples)
-        # Without replacement, num_samples > n chains whole permutations (as PyTorch).
-        reps = -(-self.num_samples // n) if n else 0
-        perms = [rng.permutation(n) for _ in range(reps)]
-        return np.concatenate(perms)[:self.num_samples] if perms else np.arange(0)
+            # randint(high=n) in chunks of 32: the same draws as one call.
+            return sampling.random_from_to(gen, self.num_samples, 0, n)
+        # Without replacement: num_samples // n whole permutations, then one more cut short
+        # (drawn even when the cut keeps nothing, as PyTorch).
+        perms = [sampling.randperm(gen, n) for _ in range(self.num_samples // n + 1)]
+        return np.concatenate(perms)[:self.num_samples]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -111,7 +118,7 @@ class SubsetRandomSampler(Sampler):
 
     def _index_array(self) -> np.ndarray:
         idx = np.asarray(self.indices, dtype=np.int64)
-        return idx[_rng(self.generator).permutation(len(idx))]
+        return idx[sampling.randperm(resolve(self.generator), len(idx))]
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -349,7 +356,10 @@ class DataLoader:
         return iter(self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
-        # The epoch's order is drawn here, when the epoch starts (as PyTorch).
+        # The epoch's order is drawn here, when the epoch starts (as PyTorch). First, as
+        # PyTorch's iterator does, the (unused here) base seed of its workers: one 64-bit
+        # draw from the loader's generator or the global one, even without shuffling.
+        resolve(self.generator).random64(1)
         batches = self._batches_of_indices()
         source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
         if source is not None:

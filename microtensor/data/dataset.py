@@ -18,7 +18,8 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from ..random import Generator, _rng
+from .. import sampling
+from ..generator import Generator, resolve
 from ..tensor import Tensor
 
 __all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
@@ -177,6 +178,6 @@ def random_split(dataset: Dataset, lengths: Sequence[float],
     """
     n = len(dataset)
     counts = _split_lengths(n, list(lengths))
-    perm = _rng(generator).permutation(n).tolist()
+    perm = sampling.randperm(resolve(generator), n).tolist()
     return [Subset(dataset, perm[end - c:end])
             for end, c in zip(itertools.accumulate(counts), counts)]

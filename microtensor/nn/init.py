@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from .. import random as _random
 from ..autograd import bump_version, no_grad
-from ..random import Generator, _rng
+from ..generator import Generator
 from ..tensor import Tensor
 
 __all__ = [
@@ -143,7 +144,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Generator | None = None) -> Tensor:
     """Fill from U(a, b)."""
     _check(tensor, "uniform_")
-    return _write(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
+    return _write(tensor, _random.uniform_values(tensor.data, a, b, generator))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
@@ -152,7 +153,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
     _check(tensor, "normal_")
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
-    return _write(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
+    return _write(tensor, _random.normal_values(tensor.data, mean, std, generator))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -192,31 +193,40 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("trunc_normal_: mean is more than 2 std from [a, b]; the distribution "
                       "of values may be incorrect", stacklevel=2)
-    rng = _rng(generator)
 
     def cdf(x: float) -> float:
-        return (1.0 + math.erf((x - mean) / (std * math.sqrt(2.0)))) / 2.0
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
-    n = tensor.data.size
-    if cdf(b) - cdf(a) > 0.3:
-        # Most normal draws land in [a, b]: redraw the few that do not.
-        out = rng.normal(mean, std, size=n)
-        bad = (out < a) | (out > b)
+    # PyTorch 2.13's algorithm, draw for draw, so a seeded init matches torch.nn.init.
+    data = tensor.data
+    dt = data.dtype.type
+    if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
+        # Most normal draws land in [a, b]: redraw (a whole fresh tensor each round, as
+        # PyTorch) wherever the last round fell outside.
+        lo, hi = dt(a), dt(b)
+        out = _random.normal_values(data, mean, std, generator)
+        bad = (out < lo) | (out > hi)
         while bad.any():
-            out[bad] = rng.normal(mean, std, size=int(bad.sum()))
-            bad = (out < a) | (out > b)
-    else:
-        # A narrow window: propose uniformly in [a, b], accept with the density ratio.
-        mode = max(a, min(mean, b))
-        log_peak = -0.5 * ((mode - mean) / std) ** 2
-        out = np.empty(n)
-        todo = np.arange(n)
-        while todo.size:
-            x = rng.uniform(a, b, size=todo.size)
-            ok = np.log(rng.uniform(size=todo.size)) <= -0.5 * ((x - mean) / std) ** 2 - log_peak
-            out[todo[ok]] = x[ok]
-            todo = todo[~ok]
-    return _write(tensor, out.reshape(tensor.shape))
+            out = np.where(bad, _random.normal_values(data, mean, std, generator), out)
+            bad = (out < lo) | (out > hi)
+        return _write(tensor, out)
+    # A narrow window: propose uniformly in [a, b], accept with the density ratio.
+    mode = max(a, min(mean, b))
+    log_peak = -0.5 * ((mode - mean) / std) ** 2
+
+    def rejected(x: np.ndarray) -> np.ndarray:
+        z = (x - dt(mean)) / dt(std)
+        log_pdf = z * z * dt(-0.5) - dt(log_peak)
+        with np.errstate(divide="ignore"):  # log(0) = -inf: accepted, as in PyTorch
+            return np.log(_random.uniform_values(data, 0.0, 1.0, generator)) > log_pdf
+
+    out = _random.uniform_values(data, a, b, generator)
+    pending = rejected(out)
+    while pending.any():
+        cand = _random.uniform_values(data, a, b, generator)
+        out = np.where(pending, cand, out)
+        pending = np.where(pending, rejected(cand), pending)
+    return _write(tensor, out)
 
 
 # ---------------------------------------------------------------------- scaled by the fans
@@ -229,8 +239,9 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
     (``gain=calculate_gain("tanh")``)."""
     _check(tensor, "xavier_uniform_")
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
-    bound = gain * math.sqrt(6.0 / float(fan_in + fan_out))
-    return _write(tensor, _rng(generator).uniform(-bound, bound, size=tensor.shape))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    bound = math.sqrt(3.0) * std  # PyTorch's order of operations: the same bound to the bit
+    return _write(tensor, _random.uniform_values(tensor.data, -bound, bound, generator))
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
@@ -239,7 +250,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
     _check(tensor, "xavier_normal_")
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return _write(tensor, _rng(generator).normal(0.0, std, size=tensor.shape))
+    return _write(tensor, _random.normal_values(tensor.data, 0.0, std, generator))
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
@@ -254,8 +265,9 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     if _empty(tensor, "kaiming_uniform_"):  # before the fan checks, as PyTorch
         return tensor
     fan = _fan(tensor, mode, "kaiming_uniform_")
-    bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return _write(tensor, _rng(generator).uniform(-bound, bound, size=tensor.shape))
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    bound = math.sqrt(3.0) * std  # PyTorch's order of operations: the same bound to the bit
+    return _write(tensor, _random.uniform_values(tensor.data, -bound, bound, generator))
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
@@ -268,7 +280,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
         return tensor
     fan = _fan(tensor, mode, "kaiming_normal_")
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return _write(tensor, _rng(generator).normal(0.0, std, size=tensor.shape))
+    return _write(tensor, _random.normal_values(tensor.data, 0.0, std, generator))
 
 
 def lecun_normal_(tensor: Tensor, generator: Generator | None = None) -> Tensor:
@@ -280,8 +292,8 @@ def lecun_normal_(tensor: Tensor, generator: Generator | None = None) -> Tensor:
     """
     _check(tensor, "lecun_normal_")
     fan_in, _ = _fans(tensor, "lecun_normal_")
-    return _write(tensor, _rng(generator).normal(0.0, 1.0 / math.sqrt(fan_in),
-                                                 size=tensor.shape))
+    return _write(tensor, _random.normal_values(tensor.data, 0.0, 1.0 / math.sqrt(fan_in),
+                                                generator))
 
 
 def lecun_uniform_(tensor: Tensor, generator: Generator | None = None) -> Tensor:
@@ -290,7 +302,7 @@ def lecun_uniform_(tensor: Tensor, generator: Generator | None = None) -> Tensor
     _check(tensor, "lecun_uniform_")
     fan_in, _ = _fans(tensor, "lecun_uniform_")
     bound = math.sqrt(3.0 / fan_in)
-    return _write(tensor, _rng(generator).uniform(-bound, bound, size=tensor.shape))
+    return _write(tensor, _random.uniform_values(tensor.data, -bound, bound, generator))
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = None) -> Tensor:
@@ -305,11 +317,12 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
         return tensor
     rows = tensor.shape[0]
     cols = tensor.data.size // rows
-    flat = _rng(generator).normal(0.0, 1.0, size=(rows, cols))
+    dt = tensor.data.dtype
+    flat = _random.normal_values(np.empty((rows, cols), dt), 0.0, 1.0, generator)
     if rows < cols:
         flat = flat.T
-    q, r = np.linalg.qr(flat)
+    q, r = np.linalg.qr(flat)  # LAPACK's Householder QR, as torch.linalg.qr
     q = q * np.sign(np.diag(r))  # the sign fix makes Q Haar-distributed
     if rows < cols:
         q = q.T
-    return _write(tensor, (gain * q).reshape(tensor.shape))
+    return _write(tensor, q.reshape(tensor.shape) * dt.type(gain))

@@ -347,10 +347,13 @@ class Dropout(Function):
 
     @staticmethod
     def forward(ctx, x, p):
-        keep = _random.default_generator._rng.random(x.shape) >= p
-        # p = 1 drops everything; 1 / (1 - p) would be inf there, and inf * 0 is nan.
-        scale = 0.0 if p == 1 else 1.0 / (1.0 - p)
-        mask = keep.astype(x.dtype) * x.dtype.type(scale)
+        keep = _random.dropout_keep(x.shape, p)
+        # As PyTorch: the kept ones divided by (1 - p) in the input's dtype (not multiplied by
+        # a rounded 1 / (1 - p), an ulp away); p = 1 drops everything (1 / 0 would be inf).
+        if p == 1:
+            mask = np.zeros(x.shape, x.dtype)
+        else:
+            mask = keep.astype(x.dtype) / x.dtype.type(1.0 - p)
         ctx.save_for_backward(mask)
         return x * mask
 
