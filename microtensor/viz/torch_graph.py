@@ -41,6 +41,7 @@ import numpy as np
 from ..gradstats import GradSummary
 from ..torch_interop import is_torch_tensor, require_torch
 from .modules import Names
+from .record import _Handles
 from .style import fmt_sci, fmt_value
 from .trace import Culprit, Key, Trace
 
@@ -250,22 +251,8 @@ def _walk(root: Any) -> tuple[list[Any], dict[int, list[Any]]]:
     return list(seen.values()), nexts
 
 
-class Watch:
+class Watch(_Handles):
     """What :func:`watch` returns: ``.remove()`` its hooks (or leave the ``with`` block)."""
-
-    def __init__(self, handles: list) -> None:
-        self.handles = handles
-
-    def remove(self) -> None:
-        for h in self.handles:
-            h.remove()
-        self.handles = []
-
-    def __enter__(self) -> Watch:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 def watch(output: Any) -> Watch:

@@ -12,5 +12,17 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("torch")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # graph_fuzz, optable
+
+torch = pytest.importorskip("torch")
+torch.set_num_threads(1)  # tiny models: threads only contend (x100 slower on a busy CPU)
+
+
+@pytest.fixture
+def torch_float32():
+    """torch's default dtype float32 for one test: some oracle modules switch it to float64
+    when they load, and the tests of PyTorch models use torch's own default."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float32)
+    yield
+    torch.set_default_dtype(old)

@@ -7,20 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 PATH = Path(__file__).resolve().parent.parent.parent / "examples" / "torch_models.py"
 
-torch.set_num_threads(1)  # tiny models: threads only contend (×100 slower on a busy CPU)
 
 
-@pytest.fixture(autouse=True)
-def float32_by_default():
-    """Other oracle modules set torch's default dtype to float64 at import; ours is float32."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float32")
 
 
 @pytest.fixture(scope="module")

@@ -13,16 +13,7 @@ import microtensor as mt
 from microtensor import nn, viz
 from microtensor.monitor import GradientMonitor
 
-torch.set_num_threads(1)  # tiny models: threads only contend (×100 slower on a busy CPU)
-
-
-@pytest.fixture(autouse=True)
-def float32_by_default():
-    """Other oracle modules set torch's default dtype to float64 at import; ours is float32."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("torch_float32")
 
 
 def sigmoid_net(depth: int = 10, width: int = 64, seed: int = 0) -> torch.nn.Sequential:
