@@ -340,6 +340,11 @@ class Function:
     # masks, indices or counts, which a recorded backward may treat as constants.
     saved_constants = False
 
+    # For a fused op whose backward cannot run on Tensors: ``composite(ctx, *inputs)``, the
+    # same forward written with recorded ops (inputs that need no gradient are None; the
+    # rest come from ctx). A recorded backward differentiates it instead.
+    composite: Callable | None = None
+
     @staticmethod
     def forward(ctx: Node, *args: Any) -> np.ndarray:
         raise NotImplementedError("Function subclasses must implement forward(ctx, ...)")

@@ -32,8 +32,9 @@ from .tensor import Tensor
 __all__ = ["reference_backward", "topological_order"]
 
 
-def topological_order(roots: list[Node]) -> list[Node]:
-    """Every node reachable from ``roots``, each after all of its inputs' nodes."""
+def topological_order(roots: list[Node], since: int | None = None) -> list[Node]:
+    """Every node reachable from ``roots``, each after all of its inputs' nodes (with
+    ``since``, only the nodes recorded since that creation number)."""
     order, seen = [], set()
     stack = [(r, False) for r in roots]
     while stack:
@@ -46,7 +47,7 @@ def topological_order(roots: list[Node]) -> list[Node]:
         seen.add(node)
         stack.append((node, True))
         for edge in node._next:
-            if type(edge) is Node and edge not in seen:
+            if type(edge) is Node and edge not in seen and (since is None or edge._seq >= since):
                 stack.append((edge, False))
     return order
 
@@ -114,12 +115,15 @@ def _local_backward(node: Node, g: Any, create_graph: bool) -> tuple:
     if not create_graph:
         result = node._fn.backward(node, g)
     else:
-        if not node._fn.twice_differentiable:
+        if node._fn.twice_differentiable:
+            with graph_backward(node.name()):
+                result = node._fn.backward(_RecordingCtx(node), g)
+        elif node._fn.composite is not None:
+            result = _composite_backward(node, g)
+        else:
             raise NotTwiceDifferentiable(
                 f"{node.name()}: this op does not support gradients of gradients "
                 "(create_graph=True) yet")
-        with graph_backward(node.name()):
-            result = node._fn.backward(_RecordingCtx(node), g)
     if type(result) is not tuple:
         result = (result,)
     if len(result) < len(node._next):
@@ -131,6 +135,54 @@ def _local_backward(node: Node, g: Any, create_graph: bool) -> tuple:
                     f"{node.name()}: its backward returned a NumPy array for input {i}, "
                     "not a recorded Tensor, so it cannot be differentiated again")
     return result
+
+
+def _composite_backward(node: Node, g: Tensor) -> tuple:
+    """A fused op's gradient, recorded: its forward written with recorded ops (the Function's
+    ``composite``), differentiated by this sweep as far as the op's inputs, and no further.
+
+    A fused op's own backward is fast but not written to run on Tensors; its composite is
+    the same function as plain ops, whose backwards are. Only the nodes the composite
+    records are swept; the gradient stops at the op's inputs (older nodes, and leaves)."""
+    inputs = _inputs_as_tensors(node)
+    start = ag._next_seq()
+    with graph_backward(node.name()):
+        y = node._fn.composite(node, *inputs)
+    grads: dict[Any, Any] = {y.grad_fn: g}
+    for n in reversed(topological_order([y.grad_fn], since=start)):
+        gn = grads.pop(n, None)
+        if gn is None:
+            continue
+        for edge, ig in zip(n._next, _local_backward(n, gn, True)):
+            if edge is not None and ig is not None:
+                ig = _fit(ig, edge, n)
+                grads[edge] = ig if edge not in grads else grads[edge] + ig
+    result, given = [], set()
+    for edge in node._next:  # what is left is what reached the op's inputs
+        if edge is None or id(edge) in given:
+            result.append(None)  # (an input given twice got the whole sum at its first place)
+        else:
+            given.add(id(edge))
+            result.append(grads.get(edge))
+    return tuple(result)
+
+
+def _inputs_as_tensors(node: Node) -> list:
+    """The op's tensor inputs that need a gradient, rebuilt from its saved arrays."""
+    saved = node.saved_tensors
+    where = {i: k for _, _, i, k in getattr(node, "_versions", ()) if i >= 0}
+    out = []
+    for i, edge in enumerate(node._next):
+        if edge is None:  # a constant: its saved array, if the composite needs its value
+            arr = saved[where[i]] if i in where else None
+            out.append(None if arr is None else Tensor._make(arr, False, None))
+            continue
+        if i not in where:
+            raise NotTwiceDifferentiable(
+                f"{node.name()}: its composite needs input {i}, which the forward did not save")
+        arr = saved[where[i]]
+        out.append(edge if type(edge) is not Node else Tensor._make(arr, True, edge))
+    return out
 
 
 class _RecordingCtx:
@@ -162,7 +214,8 @@ def _saved_as_tensors(node: Node) -> tuple:
                 out.append(Tensor._make(arr, True, edge))
             else:
                 out.append(edge)  # a leaf that requires grad
-        elif node._fn.saved_constants:  # masks, indices, counts: constants
+        elif node._fn.saved_constants or not isinstance(arr, np.ndarray):
+            # masks, indices, counts; or a number (a promoted scalar operand): constants
             out.append(Tensor._make(arr, False, None))
         else:
             raise NotTwiceDifferentiable(

@@ -216,7 +216,7 @@ class CrossEntropy(Function):
     ε/C is inf: the smoothing term, a sum over no classes, is then inf·0 = nan.
     """
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+    twice_differentiable = False  # recorded through its composite (below)
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
@@ -226,7 +226,7 @@ class CrossEntropy(Function):
             logp = _log_softmax(x, 1)
             rows = np.arange(x.shape[0])
             loss = -logp[rows, target]
-            ctx.save_for_backward(logp)
+            ctx.save_for_backward(logp, x)  # (x: for the composite, below)
             ctx.rows, ctx.target, ctx.reduction = rows, target, reduction
             if reduction == "none":
                 return loss
@@ -235,6 +235,7 @@ class CrossEntropy(Function):
                 return total
             with np.errstate(invalid="ignore", divide="ignore"):  # an empty batch: nan
                 return total / x.dtype.type(x.shape[0])
+        x_in = x
         unbatched = x.ndim == 1
         if unbatched:  # one sample: work on a batch of 1
             x, target = x[None], target[None]
@@ -254,15 +255,36 @@ class CrossEntropy(Function):
             coef = eps / n_classes if n_classes else math.inf  # PyTorch's C++ ε/C
             with np.errstate(invalid="ignore"):
                 out = (1 - eps) * out + coef * _class_reduce(smooth, reduction, total)
-        ctx.save_for_backward(logp)
+        ctx.save_for_backward(logp, x_in)
         ctx.idx, ctx.wt, ctx.wc, ctx.total = idx, wt, wc, total
         ctx.keep = keep.astype(x.dtype)  # a float mask: a bool one would promote to float64
         ctx.reduction, ctx.eps, ctx.unbatched = reduction, eps, unbatched
         return out[0] if unbatched and reduction == "none" else out
 
     @staticmethod
+    def composite(ctx, x, *_):
+        """The forward with recorded ops (log_softmax, a gather), for gradients of gradients."""
+        if ctx.plain:
+            loss = -x.log_softmax(1)[ctx.rows, ctx.target]
+            if ctx.reduction == "none":
+                return loss
+            n = x.dtype.type(x.shape[0])
+            return loss.sum() if ctx.reduction == "sum" else loss.sum() / n
+        logp = (x.unsqueeze(0) if ctx.unbatched else x).log_softmax(1)
+        wt = Tensor._make(ctx.wt, False, None)
+        picked = logp.gather(1, Tensor._make(ctx.idx, False, None)).squeeze(1)
+        out = _class_reduce(-(wt * picked), ctx.reduction, ctx.total)  # wt is 0 where ignored
+        eps = ctx.eps
+        if eps:
+            n_classes = logp.shape[1]
+            smooth = -(logp * ctx.wc).sum(1) * Tensor._make(ctx.keep, False, None)
+            coef = eps / n_classes if n_classes else math.inf
+            out = (1 - eps) * out + coef * _class_reduce(smooth, ctx.reduction, ctx.total)
+        return out[0] if ctx.unbatched and ctx.reduction == "none" else out
+
+    @staticmethod
     def backward(ctx, grad):
-        (logp,) = ctx.saved_tensors
+        logp = ctx.saved_tensors[0]
         if ctx.plain:
             dx = np.exp(logp)  # softmax(x), a fresh array: the rest happens in place
             dx[ctx.rows, ctx.target] -= 1

@@ -108,12 +108,13 @@ class BatchNorm(Function):
     is an empty copy, the running statistics are left alone and ``γ``, ``β`` get 0.
     """
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+    twice_differentiable = False  # recorded through its composite (below)
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         if x.size == 0:
             return x.copy()
+        x_in = x  # (saved for a recorded backward, which differentiates the composite)
         shape = x.shape
         matrix = x.ndim > 2 and _is_channels_last(x)
         if matrix:
@@ -139,9 +140,29 @@ class BatchNorm(Function):
             out = out * _per_channel(weight, x.ndim)
         if bias is not None:
             out = out + _per_channel(bias, x.ndim)
-        ctx.training, ctx.matrix, ctx.shape = training, matrix, shape
-        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.training, ctx.matrix, ctx.shape, ctx.eps = training, matrix, shape, eps
+        if not training:  # the statistics used, as constants (the buffers change in place)
+            ctx.stats = (running_mean.astype(x.dtype), running_var.astype(x.dtype))
+        ctx.save_for_backward(x_hat, inv_std, weight, x_in, bias)
         return _from_channel_matrix(out, shape) if matrix else out
+
+    @staticmethod
+    def composite(ctx, x, weight, bias, *_):
+        """The forward with recorded ops, for gradients of gradients."""
+        per_channel = (1, -1) + (1,) * (x.ndim - 2)
+        if ctx.training:
+            axes = (0, *range(2, x.ndim))
+            d = x - x.mean(dim=axes, keepdim=True)
+            var = (d * d).mean(dim=axes, keepdim=True)
+        else:
+            mean, var = (Tensor._make(a.reshape(per_channel), False, None) for a in ctx.stats)
+            d = x - mean
+        out = d / (var + ctx.eps).sqrt()
+        if weight is not None:
+            out = out * weight.reshape(per_channel)
+        if bias is not None:
+            out = out + bias.reshape(per_channel)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -150,7 +171,7 @@ class BatchNorm(Function):
             zeros = np.zeros(grad.shape[1], grad.dtype)
             return (np.zeros_like(grad) if need_x else None, zeros if need_w else None,
                     zeros if need_b else None)
-        x_hat, inv_std, weight = ctx.saved_tensors
+        x_hat, inv_std, weight = ctx.saved_tensors[:3]
         if ctx.matrix:
             grad = _channel_matrix(grad)
         m = grad.size // grad.shape[1]
@@ -181,7 +202,7 @@ class LayerNorm(Function):
     axes (``normalized_shape``). ``df/dγ = Σ G x̂``, ``df/dβ = Σ G`` over the leading axes.
     """
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+    twice_differentiable = False  # recorded through its composite (below)
 
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
@@ -195,13 +216,24 @@ class LayerNorm(Function):
             out = out * weight
         if bias is not None:
             out = out + bias
-        ctx.axes = axes
-        ctx.save_for_backward(x_hat, inv_std, weight)
+        ctx.axes, ctx.eps = axes, eps
+        ctx.save_for_backward(x_hat, inv_std, weight, x, bias)
+        return out
+
+    @staticmethod
+    def composite(ctx, x, weight, bias, *_):
+        """The forward with recorded ops, for gradients of gradients."""
+        d = x - x.mean(dim=ctx.axes, keepdim=True)
+        out = d / ((d * d).mean(dim=ctx.axes, keepdim=True) + ctx.eps).sqrt()
+        if weight is not None:
+            out = out * weight
+        if bias is not None:
+            out = out + bias
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        x_hat, inv_std, weight = ctx.saved_tensors
+        x_hat, inv_std, weight = ctx.saved_tensors[:3]
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         axes = ctx.axes
         lead = tuple(range(grad.ndim - len(axes)))

@@ -63,3 +63,33 @@ def test_create_graph_grads_match_pytorch_to_third_order():
         results.append([gx.detach().numpy(), gw.detach().numpy(), gx3.numpy()])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["cross_entropy", "cross_entropy(smoothing, weight)",
+                                "layer_norm", "batch_norm"])
+def test_fused_ops_second_derivatives_match_pytorch(op):
+    # These ops' fast backwards are not recorded: their composites are differentiated.
+    rng = np.random.default_rng(3)
+    xa, wa = rng.standard_normal((6, 4)), rng.standard_normal((4, 4))
+    target, cw = np.array([0, 3, 1, 1, 2, 0]), np.array([1.0, 2.0, 0.5, 1.5])
+    results = []
+    for T in (mt, torch):
+        x = T.tensor(xa, requires_grad=True)
+        w = T.tensor(wa, requires_grad=True)
+        h = x @ w
+        F = T.nn.functional
+        if op == "cross_entropy":
+            y = F.cross_entropy(h, T.tensor(target))
+        elif op.startswith("cross_entropy("):
+            y = F.cross_entropy(h, T.tensor(target), weight=T.tensor(cw),
+                                label_smoothing=0.1)
+        elif op == "layer_norm":
+            y = F.layer_norm(h, (4,), T.tensor(cw), T.tensor(cw)).tanh().sum()
+        else:
+            y = F.batch_norm(h, None, None, T.tensor(cw), T.tensor(cw),
+                             training=True).tanh().sum()
+        (gx,) = T.autograd.grad(y, x, create_graph=True)
+        (gw,) = T.autograd.grad((gx * gx).sum(), w)
+        results.append([gx.detach().numpy(), gw.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
