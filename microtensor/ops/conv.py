@@ -42,6 +42,7 @@ from ..autograd import Function
 from ..dtypes import promote_pair
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor, data_of
+from .shape import cat, stack
 
 __all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
 
@@ -51,12 +52,12 @@ __all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
 
 def _nhwc(x: np.ndarray) -> np.ndarray:
     """The channels-last view ``(N, H, W, C)`` of ``(N, C, H, W)`` (no copy)."""
-    return x.transpose(0, 2, 3, 1)
+    return np.transpose(x, (0, 2, 3, 1))  # (np.transpose: a Tensor in a recorded backward)
 
 
 def _nchw(x: np.ndarray) -> np.ndarray:
     """The ``(N, C, H, W)`` view of a channels-last ``(N, H, W, C)`` array (no copy)."""
-    return x.transpose(0, 3, 1, 2)
+    return np.transpose(x, (0, 3, 1, 2))
 
 
 def _offset_slices(out_len: int, size: int, stride: int, dilation: int, before: int,
@@ -160,7 +161,7 @@ class Conv2d(Function):
     channels split into ``g`` independent convolutions: one product per group.
     """
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+    twice_differentiable = False  # recorded through its composite (below)
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
@@ -179,15 +180,39 @@ class Conv2d(Function):
         if bias is not None:
             out += bias.astype(out.dtype, copy=False)  # out is this op's own new array
         ctx.geometry, ctx.x_shape, ctx.unbatched = geometry, x4.shape, unbatched
-        need_x, need_w = ctx.needs_input_grad[:2]
-        # The input, not its kh·kw times larger window matrix: backward rebuilds that.
-        ctx.save_for_backward(x if need_w else None, weight if need_x else None)
+        # The input, not its kh·kw times larger window matrix: backward rebuilds that. (Both
+        # inputs and the bias, also when one needs no gradient: the composite needs them.)
+        ctx.save_for_backward(x, weight, bias)
         out = _nchw(out.reshape(n, *out_hw, o))
         return out[0] if unbatched else out
 
     @staticmethod
+    def composite(ctx, x, weight, bias, *_):
+        """The forward with recorded ops (windows as strided slices, one matmul per group),
+        for gradients of gradients."""
+        (ho, wo), (kh, kw), (sh, sw), (dh, dw), (top, left), groups = ctx.geometry
+        x4 = x.unsqueeze(0) if ctx.unbatched else x
+        n, c, h, w = x4.shape
+        rows, cols_ = (ho - 1) * sh + (kh - 1) * dh + 1, (wo - 1) * sw + (kw - 1) * dw + 1
+
+        def zeros(*shape: int) -> Tensor:
+            return Tensor._make(np.zeros(shape, x4.dtype), False, None)
+
+        xp = cat([zeros(n, c, top, w), x4, zeros(n, c, max(rows - h - top, 0), w)], 2)
+        xp = cat([zeros(n, c, xp.shape[2], left), xp,
+                  zeros(n, c, xp.shape[2], max(cols_ - w - left, 0))], 3)
+        taps = [xp[:, :, i * dh:i * dh + (ho - 1) * sh + 1:sh, j * dw:j * dw + (wo - 1) * sw + 1:sw]
+                for i in range(kh) for j in range(kw)]
+        o = weight.shape[0]
+        windows = stack(taps, 2).reshape(n, groups, (c // groups) * kh * kw, ho * wo)
+        out = (weight.reshape(groups, o // groups, -1) @ windows).reshape(n, o, ho, wo)
+        if bias is not None:
+            out = out + bias.reshape(1, o, 1, 1)
+        return out[0] if ctx.unbatched else out
+
+    @staticmethod
     def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
+        x, weight = ctx.saved_tensors[:2]
         _, (kh, kw), stride, dilation, before, groups = ctx.geometry
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         unbatched = ctx.unbatched
@@ -274,8 +299,6 @@ class MaxPool2d(Function):
     step per offset (where windows overlap, gradients add).
     """
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
-
     saved_constants = True  # it saves where each maximum was
 
     @staticmethod
@@ -295,7 +318,7 @@ class MaxPool2d(Function):
         (n, c, h, w), grid, unbatched = ctx.geometry
         g = _nhwc(grad[None] if unbatched else grad)
         kw = grid[2][1]
-        gx = np.zeros((n, h, w, c), dtype=grad.dtype)
+        gx = np.zeros_like(grad, shape=(n, h, w, c))  # (a Tensor in a recorded backward)
         for i, j, windows, pixels in _taps(*grid):
             gx[pixels] += g[windows] * (which[windows] == i * kw + j)
         gx = _nchw(gx)
@@ -310,8 +333,6 @@ class AvgPool2d(Function):
     works it out per output position. Padding adds nothing to a sum, so the offsets
     that fall in it are skipped.
     """
-
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
 
     saved_constants = True  # it saves the window counts
 
@@ -334,7 +355,7 @@ class AvgPool2d(Function):
         (divisor,) = ctx.saved_tensors
         (n, c, h, w), grid, unbatched = ctx.geometry
         g = _nhwc(grad[None] if unbatched else grad) / divisor[:, :, None]
-        gx = np.zeros((n, h, w, c), dtype=g.dtype)
+        gx = np.zeros_like(g, shape=(n, h, w, c))  # (a Tensor in a recorded backward)
         for _, _, windows, pixels in _taps(*grid):
             gx[pixels] += g[windows]
         gx = _nchw(gx)

@@ -93,3 +93,32 @@ def test_fused_ops_second_derivatives_match_pytorch(op):
         results.append([gx.detach().numpy(), gw.numpy()])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["conv2d", "max_pool2d", "avg_pool2d", "bce", "l1"])
+def test_conv_pool_and_loss_second_derivatives_match_pytorch(op):
+    rng = np.random.default_rng(4)
+    xa, wa = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
+    results = []
+    for T in (mt, torch):
+        F = T.nn.functional
+        x = T.tensor(xa, requires_grad=True)
+        w = T.tensor(wa, requires_grad=True)
+        if op == "conv2d":
+            y = F.conv2d(x, w, stride=2, padding=1).tanh().sum()
+        elif op == "max_pool2d":
+            y = F.max_pool2d(F.conv2d(x, w, padding=1).sin(), 2).sum()
+        elif op == "avg_pool2d":
+            y = F.avg_pool2d(F.conv2d(x, w, padding=1).sin(), 3, stride=2, padding=1).sum()
+        elif op == "bce":
+            # (probabilities away from 0 and 1: there torch's double backward adds its
+            # 1e-12 to x and 1 - x, a relative difference of about 1e-12 / x)
+            y = F.binary_cross_entropy((0.3 * F.conv2d(x, w)).sigmoid(), T.tensor(
+                np.full((2, 3, 3, 3), 0.3)))
+        else:
+            y = F.l1_loss(F.conv2d(x, w).sin(), T.tensor(np.zeros((2, 3, 3, 3))))
+        (gx,) = T.autograd.grad(y, x, create_graph=True)
+        (gw,) = T.autograd.grad((gx * gx).sum(), w)
+        results.append([gx.detach().numpy(), gw.numpy()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
