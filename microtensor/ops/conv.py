@@ -318,7 +318,7 @@ class MaxPool2d(Function):
         (n, c, h, w), grid, unbatched = ctx.geometry
         g = _nhwc(grad[None] if unbatched else grad)
         kw = grid[2][1]
-        gx = np.zeros_like(grad, shape=(n, h, w, c))  # (a Tensor in a recorded backward)
+        gx = np.zeros_like(grad, shape=(n, h, w, c), order="C")  # (a Tensor if recorded)
         for i, j, windows, pixels in _taps(*grid):
             gx[pixels] += g[windows] * (which[windows] == i * kw + j)
         gx = _nchw(gx)
@@ -355,7 +355,7 @@ class AvgPool2d(Function):
         (divisor,) = ctx.saved_tensors
         (n, c, h, w), grid, unbatched = ctx.geometry
         g = _nhwc(grad[None] if unbatched else grad) / divisor[:, :, None]
-        gx = np.zeros_like(g, shape=(n, h, w, c))  # (a Tensor in a recorded backward)
+        gx = np.zeros_like(g, shape=(n, h, w, c), order="C")  # (a Tensor if recorded)
         for _, _, windows, pixels in _taps(*grid):
             gx[pixels] += g[windows]
         gx = _nchw(gx)

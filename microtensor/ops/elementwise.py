@@ -394,10 +394,17 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         keep = out != 0  # out is >= 0 or nan: this is "not a <= 0", in one comparison
         # Multiplying by the mask is 3x faster than np.where, but inf * 0 is nan where a <= 0:
-        # select only when the gradient may hold an inf or a nan (vdot is one BLAS pass that
-        # does not warn; it overflows for huge finite gradients too, which then select).
-        if type(grad) is np.ndarray and np.isfinite(np.vdot(grad, grad)):
-            return grad * keep
+        # select only when the gradient may hold an inf or a nan. (vdot is one BLAS pass that
+        # does not warn, but copies a strided array, which a plain sum does not; either
+        # overflows for huge finite gradients too, which then select.)
+        if type(grad) is np.ndarray:
+            if grad.flags.c_contiguous:
+                finite = np.isfinite(np.vdot(grad, grad))
+            else:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    finite = np.isfinite(grad.sum())
+            if finite:
+                return grad * keep
         return np.where(keep, grad, grad.dtype.type(0))  # (and a recorded backward's Tensor)
 
 
