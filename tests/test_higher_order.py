@@ -159,3 +159,21 @@ def test_without_create_graph_backward_formulas_still_see_arrays():
     x = leaf([1.0])
     Spy.apply(x).sum().backward()
     assert seen == [np.ndarray]
+
+
+def test_draw_graph_of_a_gradient_draws_the_recorded_backward_pass():
+    from microtensor import viz
+
+    x = leaf([0.5, -1.0])
+    (g,) = mt.autograd.grad((x.tanh() * x).sum(), x, create_graph=True)
+    # g = tanh x + x (1 - tanh² x): the backward's ops are nodes of g's graph
+    gg = g.sum()
+    gg.backward()
+    src = viz.draw_graph(gg, params={"x": x}).source
+    # the forward had Tanh, Mul and Sum; Sub (1 - tanh²) and Add come from the backward
+    for op in ("Tanh", "Mul", "Sub", "Add"):
+        assert op in src, op
+    t = np.tanh(np.array([0.5, -1.0]))
+    # d/dx [tanh x + x (1 - tanh² x)] = 2 (1 - tanh² x) - 2 x tanh x (1 - tanh² x)
+    want = 2 * (1 - t**2) - 2 * np.array([0.5, -1.0]) * t * (1 - t**2)
+    np.testing.assert_allclose(x.grad.numpy(), want, rtol=1e-12)
