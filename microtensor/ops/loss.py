@@ -64,7 +64,7 @@ def _reduce(loss: np.ndarray, reduction: str, n: int | None = None) -> np.ndarra
     if reduction == "sum":
         return total
     with np.errstate(invalid="ignore", divide="ignore"):  # the mean of nothing is nan
-        return total / (loss.size if n is None else n)
+        return total / (np.size(loss) if n is None else n)  # (np.size: a Tensor too)
 
 
 def _upstream(grad: np.ndarray, reduction: str, n: int) -> np.ndarray:
@@ -322,7 +322,7 @@ class CrossEntropyProb(Function):
     "mean" divides by the number of samples, whatever the weights.
     """
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+    twice_differentiable = False  # recorded through its composite (below)
 
     @staticmethod
     def forward(ctx, x, q, weight, reduction, label_smoothing):
@@ -338,14 +338,24 @@ class CrossEntropyProb(Function):
             wc = weight.astype(x.dtype).reshape((n_classes,) + (1,) * (x.ndim - axis - 1))
         wq = qs * wc
         loss = -(wq * logp).sum(axis=axis)
-        ctx.save_for_backward(logp)
+        ctx.save_for_backward(logp, x, q)  # (x, q: for the composite, below)
         ctx.wq, ctx.wc, ctx.axis, ctx.eps, ctx.reduction = wq, wc, axis, eps, reduction
         ctx.n = x.size // n_classes if n_classes else 0
         return _reduce(loss, reduction, ctx.n)
 
     @staticmethod
+    def composite(ctx, x, q, *_):
+        """The forward with recorded ops, for gradients of gradients."""
+        logp = x.log_softmax(ctx.axis)
+        n_classes = x.shape[ctx.axis]
+        eps = ctx.eps
+        qs = q * (1 - eps) + (eps / n_classes if n_classes else math.inf) if eps else q
+        loss = -(qs * ctx.wc * logp).sum(ctx.axis)
+        return _reduce(loss, ctx.reduction, ctx.n)
+
+    @staticmethod
     def backward(ctx, grad):
-        (logp,) = ctx.saved_tensors
+        logp = ctx.saved_tensors[0]
         axis = ctx.axis
         c = _upstream(grad, ctx.reduction, ctx.n)
         if ctx.reduction == "none":
@@ -361,10 +371,11 @@ class CrossEntropyProb(Function):
 class NllLoss(Function):
     """f(x) = -w_t x_t  (x: log-probabilities, t: the target class);  df/dx = -w_t onehot(t)."""
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+    twice_differentiable = False  # recorded through its composite (below)
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
+        ctx.save_for_backward(x)  # (for the composite, below)
         unbatched = x.ndim == 1
         if unbatched:
             x, target = x[None], target[None]
@@ -376,6 +387,15 @@ class NllLoss(Function):
         ctx.shape, ctx.reduction, ctx.unbatched = x.shape, reduction, unbatched
         out = _class_reduce(loss, reduction, total)
         return out[0] if unbatched and reduction == "none" else out
+
+    @staticmethod
+    def composite(ctx, x, *_):
+        """The forward with recorded ops (a gather), for gradients of gradients."""
+        xb = x.unsqueeze(0) if ctx.unbatched else x
+        picked = xb.gather(1, Tensor._make(ctx.idx, False, None)).squeeze(1)
+        wt = Tensor._make(ctx.wt, False, None)  # 0 where the target is ignored
+        out = _class_reduce(-(wt * picked), ctx.reduction, ctx.total)
+        return out[0] if ctx.unbatched and ctx.reduction == "none" else out
 
     @staticmethod
     def backward(ctx, grad):
@@ -618,7 +638,7 @@ class BinaryCrossEntropyWithLogits(Function):
     df/dt = w ((p-1) softplus(-x) - x).
     """
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+    twice_differentiable = False  # recorded through its composite (below)
 
     @staticmethod
     def forward(ctx, x, t, w, pos_weight, reduction):
@@ -635,6 +655,17 @@ class BinaryCrossEntropyWithLogits(Function):
         ctx.save_for_backward(x, t)
         ctx.sp, ctx.w, ctx.pw, ctx.reduction = sp, w, pos_weight, reduction
         return _reduce(loss, reduction)
+
+    @staticmethod
+    def composite(ctx, x, t, *_):
+        """The forward with recorded ops, for gradients of gradients."""
+        from .activation import softplus
+
+        sp = softplus(-x, 1.0, math.inf)  # log(1 + e^-x) everywhere, as logaddexp
+        loss = (1 - t) * x + (sp if ctx.pw is None else ((ctx.pw - 1) * t + 1) * sp)
+        if ctx.w is not None:
+            loss = loss * ctx.w
+        return _reduce(loss, ctx.reduction)
 
     @staticmethod
     def backward(ctx, grad):

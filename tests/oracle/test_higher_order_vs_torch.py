@@ -95,7 +95,8 @@ def test_fused_ops_second_derivatives_match_pytorch(op):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("op", ["conv2d", "max_pool2d", "avg_pool2d", "bce", "l1"])
+@pytest.mark.parametrize("op", ["conv2d", "max_pool2d", "avg_pool2d", "bce", "l1",
+                                "bce_with_logits", "nll", "cross_entropy(probabilities)"])
 def test_conv_pool_and_loss_second_derivatives_match_pytorch(op):
     rng = np.random.default_rng(4)
     xa, wa = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
@@ -115,8 +116,19 @@ def test_conv_pool_and_loss_second_derivatives_match_pytorch(op):
             # 1e-12 to x and 1 - x, a relative difference of about 1e-12 / x)
             y = F.binary_cross_entropy((0.3 * F.conv2d(x, w)).sigmoid(), T.tensor(
                 np.full((2, 3, 3, 3), 0.3)))
-        else:
+        elif op == "l1":
             y = F.l1_loss(F.conv2d(x, w).sin(), T.tensor(np.zeros((2, 3, 3, 3))))
+        elif op == "bce_with_logits":
+            y = F.binary_cross_entropy_with_logits(
+                F.conv2d(x, w), T.tensor(np.full((2, 3, 3, 3), 0.3)),
+                pos_weight=T.tensor(np.array([1.0, 2.0, 0.5]).reshape(3, 1, 1)))
+        else:
+            logits = F.conv2d(x, w).mean((2, 3))  # (2, 3)
+            if op == "nll":
+                y = F.nll_loss(logits.log_softmax(1).sin(), T.tensor(np.array([2, 0])))
+            else:
+                q = T.tensor(np.array([[0.2, 0.3, 0.5], [0.6, 0.1, 0.3]]))
+                y = F.cross_entropy(logits.tanh() * 3, q, label_smoothing=0.1)
         (gx,) = T.autograd.grad(y, x, create_graph=True)
         (gw,) = T.autograd.grad((gx * gx).sum(), w)
         results.append([gx.detach().numpy(), gw.numpy()])
