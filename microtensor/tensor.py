@@ -636,6 +636,14 @@ class Tensor:
     def isfinite(self) -> Tensor:
         return _ew.isfinite(self)
 
+    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        return _ew.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return _ew.allclose(self, other, rtol, atol, equal_nan)
+
     def sign(self) -> Tensor:
         return _ew.Sign.apply(self)
 

@@ -245,3 +245,15 @@ def test_tensor_constructor_follows_pytorchs_legacy_torch_tensor():
     assert mt.Tensor(t).data is t.data and mt.Tensor(t).dtype == mt.int64
     a = np.ones(3, np.float32)
     assert mt.Tensor(a).data is a  # a float32 array is wrapped, not copied
+
+
+def test_isclose_and_allclose_follow_pytorch():
+    a = mt.tensor([1.0, 2.0, float("nan"), 1e-9])
+    b = mt.tensor([1.0 + 1e-6, 2.1, float("nan"), 0.0])
+    assert mt.isclose(a, b).tolist() == [True, False, False, True]
+    assert a.isclose(b, equal_nan=True).tolist() == [True, False, True, True]
+    assert not mt.allclose(a, b) and not a.allclose(b, equal_nan=True)
+    assert mt.allclose(a[:2], mt.tensor([1.0, 2.0]), atol=0.0) is True
+    assert mt.allclose(mt.ones(2, 3), mt.ones(3))  # broadcast, as torch
+    with pytest.raises(ValueError, match=r"isclose: shapes \(2,\) and \(3,\)"):
+        mt.isclose(mt.ones(2), mt.ones(3))

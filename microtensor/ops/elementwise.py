@@ -18,11 +18,12 @@ from .. import dtypes
 from ..autograd import Function, _mode, bump_version
 from ..dtypes import promote_pair, result_type
 from ..errors import DivisionByZeroError, DtypeError, ShapeError
-from ..tensor import Tensor
+from ..tensor import Tensor, data_of
 from . import views as _views
 
 __all__ = [
-    "abs", "add", "clamp", "cos", "div", "eq", "exp", "ge", "gt", "isfinite", "isinf", "isnan",
+    "abs", "add", "allclose", "clamp", "cos", "div", "eq", "exp", "ge", "gt", "isclose",
+    "isfinite", "isinf", "isnan",
     "le", "log", "logical_and", "logical_not", "logical_or", "lt", "masked_fill", "maximum",
     "minimum", "mul", "ne", "neg", "pow", "reciprocal", "relu", "sigmoid", "sign", "sin",
     "floor_divide", "remainder",
@@ -869,6 +870,24 @@ def isinf(input: Tensor) -> Tensor:  # noqa: A002
 
 def isfinite(input: Tensor) -> Tensor:  # noqa: A002
     return Tensor._make(np.isfinite(input.data), False, None)
+
+
+def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+            equal_nan: bool = False) -> Tensor:
+    """``|input - other| <= atol + rtol * |other|`` elementwise (broadcast), as a bool tensor."""
+    a, b = data_of(input), data_of(other)
+    try:
+        out = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    except ValueError:
+        raise ShapeError(f"isclose: shapes {np.shape(a)} and {np.shape(b)} cannot be "
+                         "broadcast together") from None
+    return Tensor._make(np.asarray(out), False, None)
+
+
+def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+             equal_nan: bool = False) -> bool:
+    """Whether every element of ``input`` is close to ``other`` (see :func:`isclose`)."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
 
 
 # --------------------------------------------------------------------------- in-place forms
