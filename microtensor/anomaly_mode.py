@@ -138,14 +138,13 @@ class detect_anomaly(_AnomalyScope):
             raise TypeError("detect_anomaly: check_nan must be a bool, got a function; "
                             "decorate with @detect_anomaly() (with parentheses)")
         super().__init__(True, bool(check_nan))
-        self.check_nan = bool(check_nan)
         warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
                       "and should only be enabled for debugging.", UserWarning, stacklevel=2)
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _AnomalyScope(True, self.check_nan):  # a scope per call: threads may share fn
+            with _AnomalyScope(*self._value):  # a scope per call: threads may share fn
                 return fn(*args, **kwargs)
 
         return wrapper

@@ -776,20 +776,25 @@ def _check_arity(node: Node, result: tuple) -> None:
 def _run_hooks(hooks: list, g: np.ndarray) -> np.ndarray:
     for h in list(hooks):
         r = h(Tensor._make(g, False, None))
-        if r is None:
-            continue
-        name = getattr(h, "__name__", repr(h))
-        if not isinstance(r, Tensor):
-            raise TypeError(f"backward: expected a Tensor or None, but hook '{name}' returned "
-                            f"{type(r).__name__}")
-        if r.data.dtype != g.dtype:
-            raise RuntimeError(f"backward: hook '{name}' has changed the type of value (was "
-                               f"{g.dtype} got {r.data.dtype})")
-        if r.data.shape != g.shape:
-            raise RuntimeError(f"backward: hook '{name}' has changed the size of value (was "
-                               f"{g.shape} got {r.data.shape})")
-        g = r.data
+        if r is not None:
+            check_hook_result(h, r, g)
+            g = r.data
     return g
+
+
+def check_hook_result(hook: Callable, r: Any, g: Any) -> None:
+    """A hook may replace a gradient only by a Tensor of its shape and dtype (PyTorch's check);
+    ``g`` is the gradient it was given, an array or a Tensor."""
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(r, Tensor):
+        raise TypeError(f"backward: expected a Tensor or None, but hook '{name}' returned "
+                        f"{type(r).__name__}")
+    if r.dtype != g.dtype:
+        raise RuntimeError(f"backward: hook '{name}' has changed the type of value (was "
+                           f"{g.dtype} got {r.dtype})")
+    if tuple(r.shape) != tuple(g.shape):
+        raise RuntimeError(f"backward: hook '{name}' has changed the size of value (was "
+                           f"{tuple(g.shape)} got {tuple(r.shape)})")
 
 
 def _store_retained(t: Tensor, g: np.ndarray) -> None:
@@ -919,11 +924,11 @@ def backward(tensors, grad_tensors=None, retain_graph: bool | None = None,
     if len(gos) != len(outs):
         raise ValueError(f"backward: got {len(outs)} tensors but {len(gos)} gradients")
     roots = _root_grads(outs, gos, "backward", create_graph)
+    retain = bool(create_graph if retain_graph is None else retain_graph)  # PyTorch's default
     if create_graph:  # the backward pass records its own graph
-        retain = create_graph if retain_graph is None else bool(retain_graph)
         reference_backward(outs, roots, create_graph=True, retain_graph=retain)
-        return
-    run_backward(outs, roots, bool(retain_graph))
+    else:
+        run_backward(outs, roots, retain)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
@@ -942,12 +947,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph: bool | None = None,
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: input {i} does not require grad")
     roots = _root_grads(outs, gos, "grad", create_graph)
+    retain = bool(create_graph if retain_graph is None else retain_graph)  # PyTorch's default
     if create_graph:
-        retain = create_graph if retain_graph is None else bool(retain_graph)
         got = reference_backward(outs, roots, create_graph=True, retain_graph=retain,
                                  inputs=ins)
     else:
-        got = run_backward(outs, roots, bool(retain_graph), inputs=ins)
+        got = run_backward(outs, roots, retain, inputs=ins)
     result = []
     for i, g in enumerate(got):
         if g is None:

@@ -130,19 +130,9 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
     """``(func(inputs), J v)``; ``v`` may be omitted when the input has one element."""
     is_in_tuple, xs = _as_tuple(inputs, "inputs", "jvp")
     xs = _prepare(xs, create_graph)
-    if v is None:
-        if len(xs) != 1 or xs[0].numel() != 1:
-            raise RuntimeError("jvp: the vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single "
-                               "element.")
-        vs = (Tensor._make(np.ones(xs[0].shape, xs[0].dtype), False, None),)
-    else:
-        vs = _validate_v(v, xs, is_in_tuple, "jvp", "input")
+    vs = _vector_like_inputs(v, xs, is_in_tuple, "jvp")
     is_out_tuple, ys = _call(func, xs, "jvp")
-    # u ↦ uᵀJ is linear in u: its gradient along v, taken with respect to u, is J v.
-    us = tuple(Tensor._make(np.zeros(y.shape, y.dtype), True, None) for y in ys)
-    g = _grads(ys, xs, us, True, strict, "jvp")
-    jv = _grads(g, us, vs, create_graph, strict, "jvp")
+    jv = _double_backward(ys, xs, vs, create_graph, strict, "jvp")
     return (_untuple(_finish(ys, create_graph), is_out_tuple),
             _untuple(_finish(jv, create_graph), is_out_tuple))
 
@@ -206,25 +196,36 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: boo
 def vhp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(inputs), vᵀ H)`` for a scalar ``func``."""
-    is_in_tuple, xs = _as_tuple(inputs, "inputs", "vhp")
-    xs = _prepare(xs, create_graph)
-    vs = _vector_like_inputs(v, xs, is_in_tuple, "vhp")
-    out, gradient = _scalar_and_gradient(func, xs, strict, "vhp")
-    r = _grads(gradient, xs, vs, create_graph, strict, "vhp")
-    return _finish((out,), create_graph)[0], _untuple(_finish(r, create_graph), is_in_tuple)
+    return _hessian_product(func, inputs, v, create_graph, strict, "vhp")
 
 
 def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
     """``(func(inputs), H v)`` for a scalar ``func`` (the double-backward trick)."""
-    is_in_tuple, xs = _as_tuple(inputs, "inputs", "hvp")
+    return _hessian_product(func, inputs, v, create_graph, strict, "hvp")
+
+
+def _hessian_product(func: Callable, inputs: Any, v: Any, create_graph: bool, strict: bool,
+                     fn: str) -> tuple[Any, Any]:
+    """``vhp`` (``fn="vhp"``: vᵀH, the gradient of ⟨∇f, v⟩) or ``hvp`` (H v)."""
+    is_in_tuple, xs = _as_tuple(inputs, "inputs", fn)
     xs = _prepare(xs, create_graph)
-    vs = _vector_like_inputs(v, xs, is_in_tuple, "hvp")
-    out, gradient = _scalar_and_gradient(func, xs, strict, "hvp")
-    us = tuple(Tensor._make(np.zeros(x.shape, x.dtype), True, None) for x in xs)
-    back = _grads(gradient, xs, us, True, strict, "hvp")  # uᵀH, linear in u
-    r = _grads(back, us, vs, create_graph, strict, "hvp")
+    vs = _vector_like_inputs(v, xs, is_in_tuple, fn)
+    out, gradient = _scalar_and_gradient(func, xs, strict, fn)
+    if fn == "vhp":
+        r = _grads(gradient, xs, vs, create_graph, strict, fn)
+    else:
+        r = _double_backward(gradient, xs, vs, create_graph, strict, fn)
     return _finish((out,), create_graph)[0], _untuple(_finish(r, create_graph), is_in_tuple)
+
+
+def _double_backward(ys: tuple, xs: tuple, vs: tuple, create_graph: bool, strict: bool,
+                     fn: str) -> tuple:
+    """J v for ``ys`` = f(``xs``): u ↦ uᵀJ is linear in u, so the gradient of ⟨uᵀJ, v⟩ with
+    respect to u is J v (two backward passes, the first recorded)."""
+    us = tuple(Tensor._make(np.zeros(y.shape, y.dtype), True, None) for y in ys)
+    back = _grads(ys, xs, us, True, strict, fn)
+    return _grads(back, us, vs, create_graph, strict, fn)
 
 
 def _vector_like_inputs(v: Any, xs: tuple, is_tuple: bool, fn: str) -> tuple:

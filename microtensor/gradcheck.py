@@ -101,9 +101,7 @@ def gradcheck(
         >>> gradcheck(lambda t: (t * t).sum(), (x,))
         True
     """
-    args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    checked = [i for i, a in enumerate(args)
-               if isinstance(a, Tensor) and a.requires_grad and a.data.dtype.kind == "f"]
+    args, checked = _args_and_checked(inputs)
     if not checked:
         raise ValueError(
             "gradcheck: no input is a floating Tensor with requires_grad=True, so there is "
@@ -170,28 +168,22 @@ def gradgradcheck(
         True when the second derivatives match (False on a mismatch if
         ``raise_exception=False``).
     """
-    args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    diff = [i for i, a in enumerate(args)
-            if isinstance(a, Tensor) and a.requires_grad and a.data.dtype.kind == "f"]
+    args, diff = _args_and_checked(inputs)
     with enable_grad():
-        outs = func(*args)
-    outs = (outs,) if isinstance(outs, Tensor) else tuple(outs)
+        outs = _as_tuple(func(*args))
     if grad_outputs is None:
         rng = np.random.default_rng(_FAST_MODE_SEED)
         grad_outputs = tuple(
             Tensor._make(rng.standard_normal(o.data.shape), True, None) for o in outs
             if o.requires_grad)
     else:
-        grad_outputs = ((grad_outputs,) if isinstance(grad_outputs, Tensor)
-                        else tuple(grad_outputs))
+        grad_outputs = _as_tuple(grad_outputs)
     n = len(args)
 
     def first_derivatives(*all_args: Any) -> tuple:
         xs, vs = all_args[:n], all_args[n:]
         with enable_grad():
-            ys = func(*xs)
-            ys = (ys,) if isinstance(ys, Tensor) else tuple(ys)
-            ys = [y for y in ys if y.requires_grad]
+            ys = [y for y in _as_tuple(func(*xs)) if y.requires_grad]
             gs = grad(ys, [xs[i] for i in diff], grad_outputs=list(vs),
                       create_graph=True, allow_unused=True)
         return tuple(g for g in gs if g is not None)
@@ -200,6 +192,17 @@ def gradgradcheck(
     return gradcheck(first_derivatives, args + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, fast_mode=fast_mode,
                      nondet_tol=nondet_tol)
+
+
+def _as_tuple(x: Any) -> tuple:
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _args_and_checked(inputs: Any) -> tuple[tuple, list[int]]:
+    """The arguments, and the positions of those checked: floating Tensors that require grad."""
+    args = _as_tuple(inputs)
+    return args, [i for i, a in enumerate(args)
+                  if isinstance(a, Tensor) and a.requires_grad and a.data.dtype.kind == "f"]
 
 
 class _Check:

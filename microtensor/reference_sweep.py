@@ -80,20 +80,13 @@ def _sweep(grads: dict, roots: list[Tensor], create_graph: bool, retain_graph: b
         g = _node_extras(node, g)
         if wanted is not None and id(node) in wanted:
             found[id(node)] = g
-        for edge, ig in zip(node._next, _local_backward(node, g, create_graph)):
-            if edge is None or ig is None:
-                continue
-            ig = _fit(ig, edge, node)
-            grads[edge] = ig if edge not in grads else grads[edge] + ig  # fan-out adds
+        _propagate(node, g, grads, create_graph)
         if not retain_graph:
             node.saved_tensors = None
 
     for leaf, g in grads.items():  # what is left: the leaves
         if leaf._hooks:
-            for h in list(leaf._hooks):
-                r = h(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
-                if r is not None:
-                    g = r if create_graph else r.data
+            g = _run_hooks(leaf._hooks, g)
         if wanted is not None:
             if id(leaf) in wanted:
                 found[id(leaf)] = g
@@ -102,6 +95,15 @@ def _sweep(grads: dict, roots: list[Tensor], create_graph: bool, retain_graph: b
     if wanted is None:
         return None
     return [found.get(id(t.grad_fn or t)) for t in inputs]
+
+
+def _propagate(node: Node, g: Any, grads: dict, create_graph: bool) -> None:
+    """Run ``node``'s backward on ``g`` and add each input's share into ``grads``."""
+    for edge, ig in zip(node._next, _local_backward(node, g, create_graph)):
+        if edge is None or ig is None:
+            continue
+        ig = _fit(ig, edge, node)
+        grads[edge] = ig if edge not in grads else grads[edge] + ig  # fan-out adds
 
 
 def _local_backward(node: Node, g: Any, create_graph: bool) -> tuple:
@@ -151,12 +153,8 @@ def _composite_backward(node: Node, g: Tensor) -> tuple:
     grads: dict[Any, Any] = {y.grad_fn: g}
     for n in reversed(topological_order([y.grad_fn], since=start)):
         gn = grads.pop(n, None)
-        if gn is None:
-            continue
-        for edge, ig in zip(n._next, _local_backward(n, gn, True)):
-            if edge is not None and ig is not None:
-                ig = _fit(ig, edge, n)
-                grads[edge] = ig if edge not in grads else grads[edge] + ig
+        if gn is not None:
+            _propagate(n, gn, grads, True)
     result, given = [], set()
     for edge in node._next:  # what is left is what reached the op's inputs
         if edge is None or id(edge) in given:
@@ -241,15 +239,25 @@ def _fit(ig: Any, edge: Any, node: Node) -> Any:
 def _node_extras(node: Node, g: Any) -> Any:
     """A non-leaf tensor's hooks and retain_grad(), as the fast engine runs them."""
     if node._hooks:
-        for h in list(node._hooks):
-            r = h(g if isinstance(g, Tensor) else Tensor._make(g, False, None))
-            if r is not None:
-                g = r if isinstance(g, Tensor) else r.data
+        g = _run_hooks(node._hooks, g)
     if node._retain is not None:
         t = node._retain()
         if t is not None:
             gt = g if isinstance(g, Tensor) else Tensor._make(g.copy(), False, None)
             t._grad = gt if t._grad is None else t._grad + gt
+    return g
+
+
+def _run_hooks(hooks: list, g: Any) -> Any:
+    """Each hook may replace the gradient (checked as the fast engine checks it): a Tensor
+    (create_graph) stays one, an array too."""
+    if not isinstance(g, Tensor):
+        return ag._run_hooks(hooks, g)
+    for h in list(hooks):
+        r = h(g)
+        if r is not None:
+            ag.check_hook_result(h, r, g)
+            g = r
     return g
 
 

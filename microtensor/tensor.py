@@ -253,8 +253,7 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if self._rg and _np_protocol.in_graph_backward():
-            _np_protocol.refuse_array(self, "turned a gradient into a NumPy array")
+        _np_protocol.refuse_array(self, "turned a gradient into a NumPy array")
         if dtype is not None and np.dtype(dtype) != self.data.dtype:
             return self.data.astype(dtype)
         return self.data.copy() if copy else self.data

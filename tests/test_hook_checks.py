@@ -83,3 +83,14 @@ def test_a_module_backward_hook_returning_a_wrong_gradient_is_refused():
     lin.register_full_backward_pre_hook(lambda m, gout: ([1.0],))
     with pytest.raises(TypeError, match="expected a Tensor or None for grad_output 0, got list"):
         lin(x).sum().backward()
+
+
+def test_a_hook_is_checked_in_a_recorded_backward_too():
+    w = leaf([1.0, 2.0])
+    w.register_hook(wrong_shape)
+    with pytest.raises(RuntimeError, match="hook 'wrong_shape' has changed the size of value"):
+        mt.autograd.grad((w * w).sum(), w, create_graph=True)
+    t = leaf([1.0, 2.0]) * 1
+    t.register_hook(a_list)
+    with pytest.raises(TypeError, match="hook 'a_list' returned list"):
+        (t * t).sum().backward(create_graph=True)

@@ -56,8 +56,9 @@ def _log_softmax(x: np.ndarray, axis: int) -> np.ndarray:
         return s - np.log(np.exp(s).sum(axis=axis, keepdims=True))
 
 
-def _reduce(loss: np.ndarray, reduction: str, n: int | None = None) -> np.ndarray:
-    """Apply ``reduction``; "mean" divides the sum by ``n`` (default: every element)."""
+def _reduce(loss: np.ndarray, reduction: str, n: Any = None) -> np.ndarray:
+    """Apply ``reduction``; "mean" divides the sum by ``n`` (default: every element; the
+    class losses pass the kept samples' total weight, whose 0 gives nan)."""
     if reduction == "none":
         return loss
     total = loss.sum()
@@ -195,16 +196,6 @@ def _pick(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return np.take_along_axis(a, idx, 1).squeeze(1)
 
 
-def _class_reduce(loss: np.ndarray, reduction: str, total: np.ndarray) -> np.ndarray:
-    """Reduce per-sample class losses; "mean" divides by the kept samples' total weight."""
-    if reduction == "none":
-        return loss
-    if reduction == "sum":
-        return loss.sum()
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan
-        return loss.sum() / total
-
-
 class CrossEntropy(Function):
     """f(x) = -w_t log softmax(x)_t, ε-smoothed;  df/dx = w_t (softmax(x) - onehot(t)) at ε = 0.
 
@@ -248,13 +239,13 @@ class CrossEntropy(Function):
         wc = 1 if weight is None else weight.astype(x.dtype).reshape(
             (1, n_classes) + (1,) * (x.ndim - 2))
         total = wt.sum()
-        out = _class_reduce(loss, reduction, total)
+        out = _reduce(loss, reduction, total)
         eps = label_smoothing
         if eps:
             smooth = np.where(keep, -(logp * wc).sum(axis=1), 0).astype(x.dtype, copy=False)
             coef = eps / n_classes if n_classes else math.inf  # PyTorch's C++ ε/C
             with np.errstate(invalid="ignore"):
-                out = (1 - eps) * out + coef * _class_reduce(smooth, reduction, total)
+                out = (1 - eps) * out + coef * _reduce(smooth, reduction, total)
         ctx.save_for_backward(logp, x_in)
         ctx.idx, ctx.wt, ctx.wc, ctx.total = idx, wt, wc, total
         ctx.keep = keep.astype(x.dtype)  # a float mask: a bool one would promote to float64
@@ -273,13 +264,13 @@ class CrossEntropy(Function):
         logp = (x.unsqueeze(0) if ctx.unbatched else x).log_softmax(1)
         wt = Tensor._make(ctx.wt, False, None)
         picked = logp.gather(1, Tensor._make(ctx.idx, False, None)).squeeze(1)
-        out = _class_reduce(-(wt * picked), ctx.reduction, ctx.total)  # wt is 0 where ignored
+        out = _reduce(-(wt * picked), ctx.reduction, ctx.total)  # wt is 0 where ignored
         eps = ctx.eps
         if eps:
             n_classes = logp.shape[1]
             smooth = -(logp * ctx.wc).sum(1) * Tensor._make(ctx.keep, False, None)
             coef = eps / n_classes if n_classes else math.inf
-            out = (1 - eps) * out + coef * _class_reduce(smooth, ctx.reduction, ctx.total)
+            out = (1 - eps) * out + coef * _reduce(smooth, ctx.reduction, ctx.total)
         return out[0] if ctx.unbatched and ctx.reduction == "none" else out
 
     @staticmethod
@@ -385,7 +376,7 @@ class NllLoss(Function):
         total = wt.sum()
         ctx.idx, ctx.wt, ctx.total = idx, wt, total
         ctx.shape, ctx.reduction, ctx.unbatched = x.shape, reduction, unbatched
-        out = _class_reduce(loss, reduction, total)
+        out = _reduce(loss, reduction, total)
         return out[0] if unbatched and reduction == "none" else out
 
     @staticmethod
@@ -394,7 +385,7 @@ class NllLoss(Function):
         xb = x.unsqueeze(0) if ctx.unbatched else x
         picked = xb.gather(1, Tensor._make(ctx.idx, False, None)).squeeze(1)
         wt = Tensor._make(ctx.wt, False, None)  # 0 where the target is ignored
-        out = _class_reduce(-(wt * picked), ctx.reduction, ctx.total)
+        out = _reduce(-(wt * picked), ctx.reduction, ctx.total)
         return out[0] if ctx.unbatched and ctx.reduction == "none" else out
 
     @staticmethod
