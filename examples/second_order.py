@@ -24,7 +24,6 @@ The functions return the numbers the figure shows, so the tests check the claims
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -215,4 +214,3 @@ def main(argv: list[str] | None = None) -> dict:
 
 if __name__ == "__main__":
     main()
-    sys.exit(0)

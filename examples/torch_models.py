@@ -37,37 +37,25 @@ from microtensor.data import load_digits
 from microtensor.monitor import GradientMonitor
 
 
-def torch_mlp(torch: Any, depth: int = 10, hidden: int = 64, seed: int = 0) -> Any:
-    """64 -> hidden -> ... -> 10 with a sigmoid after every hidden layer (torch's default init)."""
-    torch.manual_seed(seed)
+def mlp(lib_nn: Any, depth: int = 10, hidden: int = 64) -> Any:
+    """64 -> hidden -> ... -> 10 with a sigmoid after every hidden layer (default init),
+    built from ``lib_nn``: ``torch.nn`` or ``microtensor.nn``, whose APIs (and so state dict
+    keys) are the same."""
     layers, width = [], 64
     for i in range(depth):
         out = 10 if i == depth - 1 else hidden
-        layers.append(torch.nn.Linear(width, out))
+        layers.append(lib_nn.Linear(width, out))
         if i < depth - 1:
-            layers.append(torch.nn.Sigmoid())
+            layers.append(lib_nn.Sigmoid())
         width = out
-    return torch.nn.Sequential(*layers)
-
-
-def mt_mlp(depth: int = 10, hidden: int = 64) -> nn.Sequential:
-    """The same architecture in microtensor (the state dict keys are the same)."""
-    layers: list[nn.Module] = []
-    width = 64
-    for i in range(depth):
-        out = 10 if i == depth - 1 else hidden
-        layers.append(nn.Linear(width, out))
-        if i < depth - 1:
-            layers.append(nn.Sigmoid())
-        width = out
-    return nn.Sequential(*layers)
+    return lib_nn.Sequential(*layers)
 
 
 def save(dg: Any, path: Path) -> Path:
     """Render to SVG, or write the DOT source where Graphviz's ``dot`` is missing."""
     try:
         return viz.render(dg, path)
-    except Exception as e:  # no `dot`: keep the source
+    except RuntimeError as e:  # viz.render's error for a missing `dot`: keep the source
         print(f"  ({e}; writing the DOT source instead)", file=sys.stderr)
         out = path.with_suffix(".gv")
         out.write_text(dg.source)
@@ -82,7 +70,8 @@ def run(samples: int | None = None, steps: int = 30, depth: int = 10) -> dict:
     if samples is not None:
         x_mt, y_mt = x_mt[:samples], y_mt[:samples]
     x, y = mt.to_torch(x_mt), mt.to_torch(y_mt)
-    model = torch_mlp(torch, depth)
+    torch.manual_seed(0)
+    model = mlp(torch.nn, depth)
     params = dict(model.named_parameters())
 
     # 1. one backward, watched: every node's gradient is recorded
@@ -111,12 +100,13 @@ def run(samples: int | None = None, steps: int = 30, depth: int = 10) -> dict:
     findings = monitor.diagnose()
 
     # 3. weights across: torch -> microtensor -> torch
-    twin = mt_mlp(depth)
+    twin = mlp(nn, depth)
     twin.load_state_dict(mt.from_torch(model.state_dict()))
     with torch.no_grad(), mt.no_grad():
         out_torch = model(x).numpy()
         out_mt = twin(x_mt).numpy()
-    back = torch_mlp(torch, depth, seed=1)
+    torch.manual_seed(1)  # other initial weights, all overwritten by the state dict
+    back = mlp(torch.nn, depth)
     back.load_state_dict(mt.to_torch(twin.state_dict()))
     with torch.no_grad():
         out_back = back(x).numpy()

@@ -58,7 +58,7 @@ import numpy as np
 
 from .autograd import is_grad_enabled
 from .tensor import Tensor
-from .torch_interop import is_torch_module, require_torch
+from .torch_interop import is_torch_module, np_dtype, require_torch
 
 __all__ = ["Finding", "GradientMonitor", "symmetry_tolerance"]
 
@@ -82,9 +82,8 @@ def symmetry_tolerance(dtype: Any) -> float:
     try:
         dt = np.dtype(dtype)
     except TypeError:  # a torch dtype: torch.float32 -> float32
-        dt = np.dtype(str(dtype).replace("torch.", "")) if str(dtype).startswith("torch.") \
-            else np.dtype(np.float32)
-    if dt.kind != "f":
+        dt = np_dtype(dtype)
+    if not isinstance(dt, np.dtype) or dt.kind != "f":  # torch.bfloat16: NumPy has none
         dt = np.dtype(np.float32)
     return SYMMETRY_ULPS * float(np.finfo(dt).eps)
 

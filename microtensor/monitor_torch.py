@@ -27,12 +27,6 @@ def _norm(x: Any) -> Any:
     return torch.dot(f, f).sqrt()
 
 
-def _absmax(x: Any) -> Any:
-    """max |x| as a 0-d tensor, from one min/max pass without a |x| temporary."""
-    lo, hi = torch.aminmax(x)
-    return torch.maximum(-lo, hi)
-
-
 class TorchStats:
     """The numeric side of a monitor watching a torch model (see the module docstring)."""
 
@@ -132,7 +126,7 @@ class TorchStats:
             if b is not None and tuple(b.shape) == (main.shape[0],):
                 bias = b.detach()
                 ranges += [torch.aminmax(bias - bias[0]), torch.aminmax(bias)]
-            rec["_ranges"] = list(ranges)
+            rec["_ranges"] = ranges
         return rec
 
     def finalize(self, records: list[dict]) -> None:

@@ -148,17 +148,6 @@ def dropout_keep(shape: tuple[int, ...], p: float) -> np.ndarray:
     return _s.bernoulli(default_generator, n, 1.0 - p).reshape(shape)
 
 
-# Kept for callers of the engine's earlier helpers.
-def uniform_array(shape: tuple, low: float, high: float, dtype: np.dtype,
-                  generator: Generator | None = None) -> np.ndarray:
-    return uniform_values(np.empty(shape, dtype), low, high, generator)
-
-
-def normal_array(shape: tuple, mean: float, std: float, dtype: np.dtype,
-                 generator: Generator | None = None) -> np.ndarray:
-    return normal_values(np.empty(shape, dtype), mean, std, generator)
-
-
 # ---------------------------------------------------------------- factories
 
 

@@ -44,6 +44,16 @@ def is_torch_module(obj: Any) -> bool:
     return _in_mro(obj, "torch.nn", "Module")
 
 
+def np_dtype(dtype: Any) -> Any:
+    """A torch dtype as NumPy's (``torch.float32`` -> ``float32``), for labels and formats;
+    one NumPy lacks (``torch.bfloat16``) stays its name, ``"bfloat16"``."""
+    name = str(dtype).replace("torch.", "")
+    try:
+        return np.dtype(name)
+    except TypeError:
+        return name
+
+
 def require_torch(op: str) -> Any:
     """Import and return torch, or raise an ImportError that says how to install it."""
     try:

@@ -425,3 +425,12 @@ def test_generators_bad_arguments(make, kwargs, name):
 def test_generator_pair_counts():
     _, y = make_moons((3, 7), seed=0)
     assert np.bincount(y.data).tolist() == [3, 7]
+
+
+def test_random_sampler_refuses_an_empty_dataset_as_pytorch():
+    from microtensor.data import RandomSampler
+
+    with pytest.raises(ValueError, match="num_samples=0 .the dataset is empty"):
+        RandomSampler(TensorDataset(mt.zeros(0, 2)))
+    with pytest.raises(ValueError, match="num_samples=0"):
+        RandomSampler(TensorDataset(mt.zeros(3, 2)), num_samples=0)

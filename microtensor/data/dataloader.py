@@ -80,10 +80,11 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
-        if num_samples is not None and (isinstance(num_samples, bool)
-                                        or not isinstance(num_samples, int) or num_samples <= 0):
+        n = self.num_samples  # (as PyTorch: an empty dataset is refused here too)
+        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
             raise ValueError(f"RandomSampler: num_samples should be a positive integer, "
-                             f"got num_samples={num_samples!r}")
+                             f"got num_samples={n!r}" + (" (the dataset is empty)"
+                                                         if num_samples is None else ""))
 
     @property
     def num_samples(self) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,15 +208,21 @@ class _Handles:
         self.remove()
 
 
-def _tensors(x: Any) -> Iterable[Tensor]:
-    if isinstance(x, Tensor):
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor)
+
+
+def _tensors(x: Any, is_tensor: Callable[[Any], bool] = _is_tensor) -> Iterable[Any]:
+    """The tensors in a module's inputs or outputs (nested in tuples, lists and dicts);
+    ``is_tensor`` says what counts (a torch model's hooks pass ``is_torch_tensor``)."""
+    if is_tensor(x):
         yield x
     elif isinstance(x, (tuple, list)):
         for v in x:
-            yield from _tensors(v)
+            yield from _tensors(v, is_tensor)
     elif isinstance(x, dict):
         for v in x.values():
-            yield from _tensors(v)
+            yield from _tensors(v, is_tensor)
 
 
 def track_modules(model: Any) -> _Handles:

@@ -39,9 +39,9 @@ from typing import Any
 import numpy as np
 
 from ..gradstats import GradSummary
-from ..torch_interop import is_torch_tensor, require_torch
+from ..torch_interop import is_torch_tensor, np_dtype, require_torch
 from .modules import Names
-from .record import _Handles
+from .record import _Handles, _tensors
 from .style import fmt_sci, fmt_value
 from .trace import Culprit, Key, Trace
 
@@ -65,9 +65,10 @@ def _stats(grads: Any) -> tuple[Any, int]:
     for g in grads:
         if g is None or g.numel() == 0:
             continue
-        a = g.detach().abs()
-        # float64 where the device has it (MPS does not), for sums that match numpy's.
-        a = a.to(torch.float32 if a.device.type == "mps" else torch.float64)
+        # float64 where the device has it (MPS does not), for sums that match numpy's; one
+        # copy, made |g| in place (copy=True: never the gradient itself, even in float64).
+        a = g.detach().to(torch.float32 if g.device.type == "mps" else torch.float64,
+                          copy=True).abs_()
         parts.append(torch.stack([a.sum(), (a * a).sum(), a.max(),
                                   (~torch.isfinite(a)).sum().to(a.dtype)]))
         size += g.numel()
@@ -84,15 +85,6 @@ def _summary(stats: Any, size: int) -> GradSummary:
         return GradSummary(0.0, 0.0, 0.0, 0, size)
     s1, s2, mx, bad = stats.tolist()  # the one device-to-host copy: four floats
     return GradSummary(math.sqrt(s2), s1 / size, mx, int(bad), size)
-
-
-def np_dtype(dtype: Any) -> Any:
-    """A torch dtype as NumPy's (``torch.float32`` -> ``float32``), for labels and formats."""
-    name = str(dtype).replace("torch.", "")
-    try:
-        return np.dtype(name)
-    except TypeError:
-        return name
 
 
 def torch_leaf_grad_summary(t: Any) -> GradSummary | None:
@@ -327,16 +319,15 @@ def track_torch_modules(model: Any) -> Any:
     NaN/Inf (a device-side flag, read only when drawing)."""
     import torch
 
-    from .record import _Handles
-
     handles = []
     for name, module in model.named_modules():
         if any(True for _ in module.children()):
             continue
 
         def hook(mod: Any, args: Any, output: Any, _name: str = name) -> None:
-            keep = tuple(t.grad_fn for t in _torch_tensors(args) if t.grad_fn is not None)
-            outs = [t for t in _torch_tensors(output) if t.grad_fn is not None]
+            keep = tuple(t.grad_fn for t in _tensors(args, is_torch_tensor)
+                         if t.grad_fn is not None)
+            outs = [t for t in _tensors(output, is_torch_tensor) if t.grad_fn is not None]
             if not outs:
                 return
             _seq[0] += 1
@@ -348,17 +339,6 @@ def track_torch_modules(model: Any) -> Any:
 
         handles.append(module.register_forward_hook(hook))
     return _Handles(handles)
-
-
-def _torch_tensors(x: Any) -> Any:
-    if is_torch_tensor(x):
-        yield x
-    elif isinstance(x, (tuple, list)):
-        for v in x:
-            yield from _torch_tensors(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from _torch_tensors(v)
 
 
 # ------------------------------------------------------------------ the trace
