@@ -90,7 +90,7 @@ def layer_gradients(model: nn.Module, loss: mt.Tensor) -> list[dict[str, Any]]:
     for name, module in model.named_modules():
         if isinstance(module, nn.Linear):
             w = module.weight
-            g = mt.autograd.summarize_grad(w.grad.data, exact=True)
+            g = mt.autograd.summarize_grad(w.grad.numpy(), exact=True)
             out = outputs.get(id(w))
             rows.append({"layer": name, "weight_mean_abs": g.mean_abs, "weight_norm": g.norm,
                          "out_mean_abs": out.mean_abs if out is not None else None})

@@ -224,7 +224,7 @@ def _check_output(node: Node, out: np.ndarray) -> None:
 def _nonfinite(a: Any) -> tuple[bool, bool]:
     """Whether a forward argument holds NaN, and whether it holds ±inf."""
     if isinstance(a, Tensor):
-        a = a.data
+        a = a._data
     if isinstance(a, (np.ndarray, np.generic)):
         if a.dtype.kind not in "fc":
             return False, False

@@ -366,7 +366,7 @@ class Function:
             nxt = []
             for a in args:
                 if isinstance(a, Tensor):
-                    arrays.append(a.data)
+                    arrays.append(a._data)
                     if a._rg:
                         record = True
                         nxt.append(a.grad_fn or a)  # (a Node is always true)
@@ -377,7 +377,7 @@ class Function:
             ctx._next = nxt
         else:
             for a in args:
-                arrays.append(a.data if isinstance(a, Tensor) else a)
+                arrays.append(a._data if isinstance(a, Tensor) else a)
             ctx._next = [None] * len(args)
         try:
             out = cls.forward(ctx, *arrays)
@@ -389,7 +389,7 @@ class Function:
             out = _as_output_array(ctx, out)
         # Tensor._make, inlined: this runs for every op, and the call would be 2% of a small one.
         t = _new_object(Tensor)
-        t.data = out
+        t._data = out
         t._grad = None
         t._vc = [0]
         t._hooks = None
@@ -433,7 +433,7 @@ def _saved_versions(saved: tuple, args: tuple, arrays: list, out: Tensor) -> lis
     (version counter, version, input index or -1 for the output, position in ``saved``).
     Arrays the forward computed itself are the node's own and need no check. (The
     position tells a backward that records its graph which tensor each array was.)"""
-    od = out.data
+    od = out._data
     if saved[0] is od and len(saved) == 1:  # tanh, exp, sigmoid ... keep only their result
         return [(out._vc, 0, -1, 0)]
     checks = []
@@ -651,7 +651,7 @@ def run_backward(
                     grads[edge] = _added(prev, ig)
                     owned.add(edge)
             else:
-                data = edge.data
+                data = edge._data
                 fresh = False
                 if ig.shape != data.shape or ig.dtype is not data.dtype:
                     ig, fresh = _fit_to_leaf(ig, data, node, _position(nxt, edge))
@@ -778,7 +778,7 @@ def _run_hooks(hooks: list, g: np.ndarray) -> np.ndarray:
         r = h(Tensor._make(g, False, None))
         if r is not None:
             check_hook_result(h, r, g)
-            g = r.data
+            g = r._data
     return g
 
 
@@ -801,7 +801,7 @@ def _store_retained(t: Tensor, g: np.ndarray) -> None:
     if t.grad is None:
         t.grad = Tensor._make(g.copy(), False, None)
     else:
-        t.grad = Tensor._make(t.grad.data + g, False, None)
+        t.grad = Tensor._make(t.grad._data + g, False, None)
 
 
 def _to_leaf(t: Tensor, g: np.ndarray, shared: bool, capture: _Capture | None,
@@ -827,7 +827,7 @@ def _accumulate(t: Tensor, g: np.ndarray, shared: bool, serial: int) -> None:
     if grad is None:
         t._grad = _new_tensor(g.copy() if shared else g, False, None, [0, 1, serial, 0])
         return
-    buf = grad.data
+    buf = grad._data
     vc = grad._vc
     engine_made = len(vc) == 4  # then its array is writable and ours to add to
     if buf.shape == g.shape and buf.dtype == g.dtype and (engine_made or buf.flags.writeable):
@@ -874,7 +874,7 @@ def _root_grads(outputs: list[Tensor], grad_outputs: list, where: str,
         return gs
     out = []
     for g, given in zip(gs, grad_outputs):
-        if isinstance(given, Tensor) and given.data is g:
+        if isinstance(given, Tensor) and given._data is g:
             out.append(given)
         elif isinstance(given, Tensor) and given._rg:
             out.append(to_dtype(given, g.dtype))
@@ -892,22 +892,22 @@ def _root_arrays(outputs: list[Tensor], grad_outputs: list, where: str) -> list[
                 "recorded a graph for it (did an input have requires_grad=True, outside no_grad?)"
             )
         if g is None:
-            if out.data.size != 1:
+            if out._data.size != 1:
                 raise RuntimeError(
-                    f"{where}: output has shape {out.data.shape}; a gradient can be created "
+                    f"{where}: output has shape {out._data.shape}; a gradient can be created "
                     "implicitly only for a single-element output: pass gradient= of that "
                     "shape, or reduce it first (e.g. .sum())"
                 )
-            gs.append(np.ones_like(out.data))
+            gs.append(np.ones_like(out._data))
             continue
-        g = g.data if isinstance(g, Tensor) else np.asarray(g, dtype=out.data.dtype)
-        if g.shape != out.data.shape:
+        g = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=out._data.dtype)
+        if g.shape != out._data.shape:
             raise ShapeError(
                 f"{where}: gradient has shape {g.shape} but the output has shape "
-                f"{out.data.shape}; they must match"
+                f"{out._data.shape}; they must match"
             )
-        if g.dtype != out.data.dtype:
-            g = g.astype(out.data.dtype)
+        if g.dtype != out._data.dtype:
+            g = g.astype(out._data.dtype)
         gs.append(g)
     return gs
 
@@ -1010,11 +1010,11 @@ def clear_grads(tensors: Any, set_to_none: bool = True) -> None:
             g.detach_()
         else:
             g._rg = False
-        if g.data.flags.writeable:
-            g.data[...] = 0
+        if g._data.flags.writeable:
+            g._data[...] = 0
             bump_version(g)
         else:
-            p.grad = Tensor._make(np.zeros_like(g.data), False, None)
+            p.grad = Tensor._make(np.zeros_like(g._data), False, None)
 
 
 # What extends the engine imports this module, so it is loaded last: anomaly mode (it

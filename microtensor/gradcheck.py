@@ -108,9 +108,9 @@ def gradcheck(
             "nothing to check; create the inputs with requires_grad=True (in float64)"
         )
     for i in checked:
-        if args[i].data.dtype != np.float64:
+        if args[i]._data.dtype != np.float64:
             warnings.warn(
-                f"gradcheck: input {i} has dtype {args[i].data.dtype}, not float64: finite "
+                f"gradcheck: input {i} has dtype {args[i]._data.dtype}, not float64: finite "
                 f"differences with eps {eps} drown in its rounding error, so the check may "
                 "fail (or pass) by chance; pass .double() inputs",
                 UserWarning,
@@ -174,7 +174,7 @@ def gradgradcheck(
     if grad_outputs is None:
         rng = np.random.default_rng(_FAST_MODE_SEED)
         grad_outputs = tuple(
-            Tensor._make(rng.standard_normal(o.data.shape), True, None) for o in outs
+            Tensor._make(rng.standard_normal(o._data.shape), True, None) for o in outs
             if o.requires_grad)
     else:
         grad_outputs = _as_tuple(grad_outputs)
@@ -202,7 +202,7 @@ def _args_and_checked(inputs: Any) -> tuple[tuple, list[int]]:
     """The arguments, and the positions of those checked: floating Tensors that require grad."""
     args = _as_tuple(inputs)
     return args, [i for i, a in enumerate(args)
-                  if isinstance(a, Tensor) and a.requires_grad and a.data.dtype.kind == "f"]
+                  if isinstance(a, Tensor) and a.requires_grad and a._data.dtype.kind == "f"]
 
 
 class _Check:
@@ -217,7 +217,7 @@ class _Check:
             self.outs = self._call(args)
         # Float outputs get a numerical Jacobian; those that also carry a graph get an
         # analytic one. A float output without a graph must then not depend on the inputs.
-        self.float_outs = [k for k, o in enumerate(self.outs) if o.data.dtype.kind == "f"]
+        self.float_outs = [k for k, o in enumerate(self.outs) if o._data.dtype.kind == "f"]
         self.diff_outs = [k for k in self.float_outs if self.outs[k].requires_grad]
         self.many = len(self.outs) > 1
 
@@ -242,10 +242,10 @@ class _Check:
                                  f"then {len(outs)} for a perturbed input")
         result = []
         for k in self.float_outs:
-            a = outs[k].data
-            if a.shape != self.outs[k].data.shape:
+            a = outs[k]._data
+            if a.shape != self.outs[k]._data.shape:
                 raise GradcheckError(
-                    f"gradcheck: output {k} of {self.name} has shape {self.outs[k].data.shape}, "
+                    f"gradcheck: output {k} of {self.name} has shape {self.outs[k]._data.shape}, "
                     f"but shape {a.shape} for a perturbed input"
                 )
             result.append(np.array(a, dtype=np.float64))
@@ -255,7 +255,7 @@ class _Check:
         """The arguments, with each checked tensor replaced by a private copy to perturb."""
         copies = list(self.args)
         for i in self.checked:
-            copies[i] = Tensor._make(self.args[i].data.copy(), True, None)
+            copies[i] = Tensor._make(self.args[i]._data.copy(), True, None)
         return copies
 
     def _backward(self, outs: list[int], seeds: list[np.ndarray]) -> list[np.ndarray]:
@@ -266,15 +266,15 @@ class _Check:
         result = []
         for i, x, g in zip(self.checked, ins, gs):
             if g is None:
-                result.append(np.zeros(x.data.shape))
+                result.append(np.zeros(x._data.shape))
                 continue
-            if g.data.shape != x.data.shape or g.data.dtype != x.data.dtype:
+            if g._data.shape != x._data.shape or g._data.dtype != x._data.dtype:
                 raise GradcheckError(
                     f"gradcheck: the gradient computed for input {i} of {self.name} has shape "
-                    f"{g.data.shape} and dtype {g.data.dtype}, but the input has shape "
-                    f"{x.data.shape} and dtype {x.data.dtype}"
+                    f"{g._data.shape} and dtype {g._data.dtype}, but the input has shape "
+                    f"{x._data.shape} and dtype {x._data.dtype}"
                 )
-            result.append(np.array(g.data, dtype=np.float64))
+            result.append(np.array(g._data, dtype=np.float64))
         return result
 
     def _reentrant_backward(self, outs: list[int], seeds: list[np.ndarray]) -> list[np.ndarray]:
@@ -306,8 +306,8 @@ class _Check:
         """``J[i, k]`` of shape (output k's size, input i's size), one backward per row."""
         jac = {}
         for k in self.diff_outs:
-            out = self.outs[k].data
-            rows = {i: np.zeros((out.size, self.args[i].data.size)) for i in self.checked}
+            out = self.outs[k]._data
+            rows = {i: np.zeros((out.size, self.args[i]._data.size)) for i in self.checked}
             for e in range(out.size):
                 seed = np.zeros_like(out)
                 seed.flat[e] = 1
@@ -322,8 +322,8 @@ class _Check:
         jac = {}
         copies = self._copies()
         for i in self.checked:
-            x = copies[i].data
-            cols = {k: np.zeros((self.outs[k].data.size, x.size)) for k in self.float_outs}
+            x = copies[i]._data
+            cols = {k: np.zeros((self.outs[k]._data.size, x.size)) for k in self.float_outs}
             for j in range(x.size):
                 orig = x.flat[j]
                 x.flat[j] = orig - self.eps
@@ -345,7 +345,7 @@ class _Check:
             return
         excess = np.where(np.isnan(diff), np.inf, diff - tol)
         e, j = np.unravel_index(int(np.argmax(np.where(bad, excess, -np.inf))), a.shape)
-        x, out = self.args[i].data, self.outs[k].data
+        x, out = self.args[i]._data, self.outs[k]._data
         where = (f"d {self._out_name(k)}{_index(e, out.shape)} / d in{_index(j, x.shape)}")
         msg = (
             f"gradcheck: Jacobian mismatch for input {i} (shape {x.shape}) of {self.name}: "
@@ -368,17 +368,17 @@ class _Check:
     def fast(self) -> None:
         """One random direction per input: ``<u, J v>`` numerically against ``<Jᵀ u, v>``."""
         rng = np.random.default_rng(_FAST_MODE_SEED)
-        us = {k: _unit(rng, self.outs[k].data.shape) for k in self.float_outs}
-        vs = {i: _unit(rng, self.args[i].data.shape) for i in self.checked}
+        us = {k: _unit(rng, self.outs[k]._data.shape) for k in self.float_outs}
+        vs = {i: _unit(rng, self.args[i]._data.shape) for i in self.checked}
         if self.diff_outs:
-            seeds = [us[k].astype(self.outs[k].data.dtype) for k in self.diff_outs]
+            seeds = [us[k].astype(self.outs[k]._data.dtype) for k in self.diff_outs]
             vjps = self._reentrant_backward(self.diff_outs, seeds)
         else:
-            vjps = [np.zeros(self.args[i].data.shape) for i in self.checked]
+            vjps = [np.zeros(self.args[i]._data.shape) for i in self.checked]
         sum_u = sum(float(u.sum()) for u in us.values())
         copies = self._copies()
         for i, vjp in zip(self.checked, vjps):
-            x = copies[i].data
+            x = copies[i]._data
             orig = x.copy()
             x[...] = orig - self.eps * vs[i]
             lo = self._perturbed_outputs(copies)
@@ -394,7 +394,7 @@ class _Check:
             if not diff <= atol + self.rtol * abs(numeric):
                 raise GradcheckError(
                     f"gradcheck (fast mode): Jacobian mismatch for input {i} (shape "
-                    f"{self.args[i].data.shape}) of {self.name}: along random directions u "
+                    f"{self.args[i]._data.shape}) of {self.name}: along random directions u "
                     f"(output) and v (input), <u, J v> is {_num(numeric, analytic)} "
                     f"numerically but <Jᵀ u, v> is {_num(analytic, numeric)} analytically "
                     f"(|diff| {_num(diff)} > atol {self.atol} * sum(u) * sum(v) = {_num(atol)}"

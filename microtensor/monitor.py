@@ -291,14 +291,14 @@ class GradientMonitor:
         if name in self._weight and name not in self._before:
             w = self._main(name)
             if w is not None:
-                self._before[name] = w.data.astype(np.float64, copy=True)
+                self._before[name] = w._data.astype(np.float64, copy=True)
                 if name not in self._start_norm:
                     self._start_norm[name] = float(np.linalg.norm(self._before[name]))
         if isinstance(output, (tuple, list)) and output:
             output = output[0]
-        if not isinstance(output, Tensor) or output.data.dtype.kind not in "fc":
+        if not isinstance(output, Tensor) or output._data.dtype.kind not in "fc":
             return
-        a = output.data
+        a = output._data
         rec: dict[str, float] = {}
         mean = float(a.mean(dtype=np.float64)) if a.size else math.nan
         # A finite mean means no NaN/inf anywhere: count them only when it is not.
@@ -394,17 +394,17 @@ class GradientMonitor:
         main = self._main(name)
         tensors = [main] if main is not None else own
         rec: dict[str, float] = {}
-        grads = [p.grad.data for p in tensors if p.grad is not None]
+        grads = [p.grad._data for p in tensors if p.grad is not None]
         if grads:
             g = np.concatenate([x.reshape(-1).astype(np.float64) for x in grads])
             rec["grad_norm"] = float(np.sqrt(np.dot(g, g)))
             rec["grad_mean_abs"] = float(np.abs(g).mean()) if g.size else math.nan
         rec["grad_nonfinite"] = float(sum(
-            p.grad.data.size - np.count_nonzero(np.isfinite(p.grad.data))
-            for p in own if p.grad is not None and not np.isfinite(p.grad.data.sum())))
+            p.grad._data.size - np.count_nonzero(np.isfinite(p.grad._data))
+            for p in own if p.grad is not None and not np.isfinite(p.grad._data.sum())))
         if main is None:
             return rec
-        now = main.data.astype(np.float64)
+        now = main._data.astype(np.float64)
         rec["weight_norm"] = float(np.linalg.norm(now))
         before = self._before.get(name)
         learns = main.requires_grad and (trained is None or id(main) in trained)
@@ -414,7 +414,7 @@ class GradientMonitor:
         if main.ndim >= 2 and main.shape[0] >= 2:
             rows = now.reshape(main.shape[0], -1)
             if b is not None and b.shape == (main.shape[0],):
-                rows = np.concatenate([rows, b.data.astype(np.float64)[:, None]], axis=1)
+                rows = np.concatenate([rows, b._data.astype(np.float64)[:, None]], axis=1)
             if not np.all(np.isfinite(rows)):
                 rec["unit_spread"] = math.nan
             else:

@@ -127,7 +127,7 @@ def bernoulli_values(like: np.ndarray, p: Any = 0.5,
     where it calls MKL's own Bernoulli generator (a different stream); see docs/random.md.
     """
     if isinstance(p, Tensor):
-        probs = np.broadcast_to(p.data, like.shape)
+        probs = np.broadcast_to(p._data, like.shape)
         if probs.size and ((probs < 0) | (probs > 1)).any():
             raise ValueError("bernoulli_: expected all probabilities in [0, 1]")
         # 53-bit uniforms for float64 probabilities, 24-bit ones otherwise.
@@ -259,8 +259,8 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
             raise ValueError(f"normal: expects std >= 0.0, but found std {std}")
         flat = _s.normal(gen, int(np.prod(shape)), float(mean), float(std), d)
         return _leaf(flat.reshape(shape), requires_grad)
-    m = mean.data if m_t else mean
-    s = std.data if s_t else std
+    m = mean._data if m_t else mean
+    s = std._data if s_t else std
     ref = m if m_t else s
     d = ref.dtype if dtype is None else _float_dtype(dtype, "normal")
     if d.kind != "f":
@@ -293,7 +293,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
     """Category indices drawn from the weights in the last dimension of ``input`` (1-D or
     2-D), with or without replacement, by PyTorch's CPU algorithms (see
     :func:`microtensor.sampling.multinomial`)."""
-    w = input.data
+    w = input._data
     if w.ndim not in (1, 2) or w.dtype.kind != "f":
         raise ValueError(f"multinomial: expected a 1-D or 2-D floating-point tensor of "
                          f"weights, got shape {w.shape} and dtype {w.dtype}")

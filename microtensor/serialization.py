@@ -96,7 +96,7 @@ class _Encoder:
                 return float(obj)
             return {"$": "float", "value": repr(float(obj))}  # "nan", "inf", "-inf"
         if isinstance(obj, Tensor):
-            return {"$": "tensor", "array": self._array(obj.data, where),
+            return {"$": "tensor", "array": self._array(obj._data, where),
                     "requires_grad": bool(obj.requires_grad)}
         if isinstance(obj, np.ndarray):
             return {"$": "ndarray", "array": self._array(obj, where)}

@@ -1,8 +1,9 @@
 """Tensor: one NumPy array, plus what the graph needs to send a gradient back to it.
 
-A Tensor is a thin wrapper: ``.data`` is a ``numpy.ndarray``, ``.grad`` is a
-Tensor (or ``None``), ``.grad_fn`` is the graph node that produced it (``None``
-for a leaf). Every op is a :class:`~microtensor.autograd.Function` in
+A Tensor is a thin wrapper around one ``numpy.ndarray`` (the engine reads it as
+``._data``; ``.numpy()`` returns it; ``.data`` is, as in PyTorch, a detached Tensor
+sharing it), ``.grad`` is a Tensor (or ``None``), ``.grad_fn`` is the graph node that
+produced it (``None`` for a leaf). Every op is a :class:`~microtensor.autograd.Function` in
 ``microtensor/ops/``; the methods here only call them, so "go to definition"
 on ``x * y`` lands on ``Mul``.
 """
@@ -34,7 +35,7 @@ class Tensor:
 
     # _base, _view_steps, _views: set only on views and on tensors that have views (see
     # microtensor/ops/views.py); read with getattr(t, name, None).
-    __slots__ = ("data", "_grad", "_rg", "grad_fn", "_vc", "_hooks", "_base", "_view_steps",
+    __slots__ = ("_data", "_grad", "_rg", "grad_fn", "_vc", "_hooks", "_base", "_view_steps",
                  "_views", "__weakref__")
 
     # NumPy defers ``ndarray <op> Tensor`` to our reflected operators.
@@ -47,12 +48,12 @@ class Tensor:
         elif all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
             data = np.zeros(args, want)  # Tensor(2, 3): a shape
         elif len(args) == 1 and isinstance(args[0], Tensor) and dtype is None:
-            data = args[0].data  # shares the data and keeps its dtype, as PyTorch
+            data = args[0]._data  # shares the data and keeps its dtype, as PyTorch
         elif len(args) == 1:
             data = _to_array(args[0], want, copy=False)
         else:
             raise TypeError(f"Tensor: expected data or a shape of ints, got {args!r}")
-        self.data = data
+        self._data = data
         self._grad = None
         self.grad_fn = None
         self._vc = [0]
@@ -67,13 +68,35 @@ class Tensor:
         # The engine's constructor: no checks, no conversion. (The engine gives a .grad it
         # makes a longer version counter: see autograd._VERSION.)
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t._grad = None
         t._rg = requires_grad
         t.grad_fn = grad_fn
         t._vc = [0] if version_counter is None else version_counter
         t._hooks = None
         return t
+
+    # ------------------------------------------------------------------ the data
+
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new detached Tensor sharing its array, as PyTorch's.
+
+        Writes through it (``p.data += -lr * p.grad``, ``p.data.zero_()``) change this
+        tensor in place without being recorded, and without the version check that makes a
+        pending backward refuse stale saved values: PyTorch's ``.data`` escape hatch, with
+        its risk. Prefer ``with no_grad():`` updates, which are checked. ``.numpy()`` is the
+        array itself.
+        """
+        return Tensor._make(self._data, False, None)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        # PyTorch: ``p.data = t`` makes p use t's storage; shape and dtype may change.
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__} (use "
+                            f"microtensor.tensor(...) or .copy_() to write values)")
+        self._data = value._data
 
     # ------------------------------------------------------------------ autograd state
 
@@ -104,10 +127,10 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         value = bool(value)
-        if value and self.data.dtype.kind != "f":
+        if value and self._data.dtype.kind != "f":
             raise DtypeError(
                 f"requires_grad: only floating-point tensors can require gradients, "
-                f"got dtype {self.data.dtype} (convert with .float() first)"
+                f"got dtype {self._data.dtype} (convert with .float() first)"
             )
         if self.grad_fn is not None and not value:
             raise RuntimeError(
@@ -169,7 +192,7 @@ class Tensor:
                                    allow_unused=True)
             for t, g in zip(ins, grads):
                 if g is not None:
-                    t.grad = g if t.grad is None else Tensor._make(t.grad.data + g.data,
+                    t.grad = g if t.grad is None else Tensor._make(t.grad._data + g._data,
                                                                    False, None)
             return
         _autograd.backward([self], None if gradient is None else [gradient],
@@ -177,7 +200,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data, outside the graph."""
-        t = Tensor._make(self.data, False, None)
+        t = Tensor._make(self._data, False, None)
         t._vc = self._vc  # same storage, same version counter
         return t
 
@@ -190,33 +213,33 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     def size(self, dim: int | None = None) -> Any:
         """The shape, or the size of one dimension."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[normalize_dim(dim, self.data.ndim, "size")]
+            return self._data.shape
+        return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def nelement(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def device(self) -> device:
@@ -224,7 +247,7 @@ class Tensor:
         return _CPU
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     @property
     def _version(self) -> int:
@@ -235,28 +258,28 @@ class Tensor:
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item: only a one-element tensor can be converted to a Python number, "
-                f"this one has shape {self.data.shape}"
+                f"this one has shape {self._data.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying array (shared, not copied)."""
         if self._rg and not force:
             raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; "
                                "use tensor.detach().numpy()")
-        return self.data
+        return self._data
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         _np_protocol.refuse_array(self, "turned a gradient into a NumPy array")
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """``np.exp(t)``, ``arr * t`` ...: the matching op (see ops/numpy_protocol.py)."""
@@ -284,7 +307,7 @@ class Tensor:
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
-            return f"microtensor.{self.data.dtype}"
+            return f"microtensor.{self._data.dtype}"
         return self.to(dtype)
 
     def type_as(self, other: Tensor) -> Tensor:
@@ -316,7 +339,7 @@ class Tensor:
         return _ew.Clone.apply(self)
 
     def contiguous(self) -> Tensor:
-        return self if self.data.flags.c_contiguous else _ew.Clone.apply(self)
+        return self if self._data.flags.c_contiguous else _ew.Clone.apply(self)
 
     # ------------------------------------------------------------------ Python protocol
 
@@ -324,23 +347,23 @@ class Tensor:
         return _format(self)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.data.shape[0]):
+        for i in range(self._data.shape[0]):
             yield self[i]
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"bool: the truth value of a tensor with {self.data.size} elements is "
+                f"bool: the truth value of a tensor with {self._data.size} elements is "
                 "ambiguous; use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -349,9 +372,9 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     __hash__ = object.__hash__
 
@@ -513,29 +536,29 @@ class Tensor:
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place from U(a, b), using the global seed (or ``generator``)."""
-        return _ew.fill_inplace(self, _random.uniform_values(self.data, a, b, generator),
+        return _ew.fill_inplace(self, _random.uniform_values(self._data, a, b, generator),
                                 "uniform_")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place from N(mean, std**2), using the global seed (or ``generator``)."""
-        return _ew.fill_inplace(self, _random.normal_values(self.data, mean, std, generator),
+        return _ew.fill_inplace(self, _random.normal_values(self._data, mean, std, generator),
                                 "normal_")
 
     def random_(self, from_: int | None = None, to: int | None = None, *,
                 generator: Any = None) -> Tensor:
         """Fill with integers: ``random_()`` [0, 2**mantissa] (floats) or [0, max] (ints);
         ``random_(to)`` [0, to); ``random_(from_, to)`` [from_, to)."""
-        return _ew.fill_inplace(self, _random.random_values(self.data, from_, to, generator),
+        return _ew.fill_inplace(self, _random.random_values(self._data, from_, to, generator),
                                 "random_")
 
     def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill from the exponential distribution of rate ``lambd``."""
-        return _ew.fill_inplace(self, _random.exponential_values(self.data, lambd, generator),
+        return _ew.fill_inplace(self, _random.exponential_values(self._data, lambd, generator),
                                 "exponential_")
 
     def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
         """Fill with 1 (probability ``p``) or 0."""
-        return _ew.fill_inplace(self, _random.bernoulli_values(self.data, p, generator),
+        return _ew.fill_inplace(self, _random.bernoulli_values(self._data, p, generator),
                                 "bernoulli_")
 
     # ------------------------------------------------------------------ elementwise math
@@ -736,19 +759,19 @@ class Tensor:
         return _sh.transpose(self, dim0, dim1)
 
     def t(self) -> Tensor:
-        if self.data.ndim > 2:
+        if self._data.ndim > 2:
             raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {self.shape}")
-        return self if self.data.ndim < 2 else _sh.transpose(self, 0, 1)
+        return self if self._data.ndim < 2 else _sh.transpose(self, 0, 1)
 
     @property
     def T(self) -> Tensor:
         """All dimensions reversed (the matrix transpose for 2-D)."""
-        return _sh.permute(self, *range(self.data.ndim - 1, -1, -1))
+        return _sh.permute(self, *range(self._data.ndim - 1, -1, -1))
 
     @property
     def mT(self) -> Tensor:
         """The last two dimensions swapped (a batch of matrices transposed)."""
-        if self.data.ndim < 2:
+        if self._data.ndim < 2:
             raise ValueError(f"mT: needs at least 2 dims, got shape {self.shape}")
         return _sh.transpose(self, -2, -1)
 
@@ -809,9 +832,9 @@ def _no_copy(t: Tensor, out: Tensor) -> Tensor:
     PyTorch's strides are known for a view of a contiguous tensor (the same as NumPy's
     then); see :meth:`Tensor.view` for why other tensors copy rather than raise.
     """
-    if out.data.size and not np.may_share_memory(out.data, t.data):  # reshape copied
+    if out._data.size and not np.may_share_memory(out._data, t._data):  # reshape copied
         base = getattr(t, "_base", None)  # set on views (see ops/views.py)
-        if base is not None and base.data.flags.c_contiguous:
+        if base is not None and base._data.flags.c_contiguous:
             raise RuntimeError(
                 f"view: view size is not compatible with input tensor's size and stride (at "
                 f"least one dimension spans across two contiguous subspaces): shape {t.shape} "
@@ -838,12 +861,12 @@ def _check_grad_assignment(t: Tensor, g: Any) -> None:
                         f"type {type(g).__name__}")
     if g is t:
         raise RuntimeError("grad: can't assign a tensor as its own grad")
-    if g.data.dtype != t.data.dtype:
-        raise RuntimeError(f"grad: attempting to assign a gradient with dtype {g.data.dtype} to "
-                           f"a tensor with dtype {t.data.dtype}; they must be the same dtype")
-    if g.data.shape != t.data.shape:
-        raise RuntimeError(f"grad: attempting to assign a gradient of shape {g.data.shape} to a "
-                           f"tensor of shape {t.data.shape}; they must be the same shape")
+    if g._data.dtype != t._data.dtype:
+        raise RuntimeError(f"grad: attempting to assign a gradient with dtype {g._data.dtype} to "
+                           f"a tensor with dtype {t._data.dtype}; they must be the same dtype")
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(f"grad: attempting to assign a gradient of shape {g._data.shape} to a "
+                           f"tensor of shape {t._data.shape}; they must be the same shape")
 
 
 def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
@@ -851,12 +874,12 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
     bools bool; NumPy arrays and scalars keep their dtype."""
     want = None if dtype is None else dtypes.to_dtype(dtype)
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
     else:
         if isinstance(data, (list, tuple)) and data and any(isinstance(x, Tensor) for x in data):
-            data = [x.data if isinstance(x, Tensor) else x for x in data]
+            data = [x._data if isinstance(x, Tensor) else x for x in data]
         arr = np.asarray(data)
         if arr.dtype.kind == "f" and want is None:
             want = dtypes.get_default_dtype()  # Python floats: the default dtype
@@ -881,7 +904,7 @@ def data_of(x: Any) -> np.ndarray:
     """
     if x is None:
         return None
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None,
@@ -907,7 +930,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
 
 
 def _format(t: Tensor) -> str:
-    arr = t.data
+    arr = t._data
     if arr.dtype.kind == "f":
         # PyTorch's style: whole numbers as "2.", anything else with 4 decimals ("3.5000").
         finite = arr[np.isfinite(arr)]

@@ -34,7 +34,7 @@ __all__ = ["Callback", "EarlyStopping", "History", "fit"]
 def _snapshot(obj: Any) -> Any:
     """A deep copy of a state dict: arrays copied, nested dicts/lists rebuilt."""
     if isinstance(obj, Tensor):
-        return Tensor._make(obj.data.copy(), False, None)
+        return Tensor._make(obj._data.copy(), False, None)
     if isinstance(obj, np.ndarray):
         return obj.copy()
     if isinstance(obj, dict):
@@ -279,9 +279,9 @@ def _unpack(batch: Any) -> tuple[Tensor, Tensor]:
 def _correct(out: Any, y: Tensor) -> int | None:
     """Right argmax predictions, or None when this is not a classification batch."""
     if not (isinstance(out, Tensor) and out.ndim == 2 and y.ndim == 1
-            and y.data.dtype.kind in "iu" and out.shape[0] == y.shape[0]):
+            and y._data.dtype.kind in "iu" and out.shape[0] == y.shape[0]):
         return None
-    return int(np.count_nonzero(out.data.argmax(axis=1) == y.data))
+    return int(np.count_nonzero(out._data.argmax(axis=1) == y._data))
 
 
 def _lr(optimizer: Any) -> float:

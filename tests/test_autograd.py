@@ -73,7 +73,7 @@ def test_leaf_grads_never_alias_each_other():
     # Add hands the same upstream array to both inputs; each .grad must own its memory.
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     (a + b).sum().backward()
-    a.grad.data += 100
+    a.grad._data += 100
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
 
 
@@ -92,9 +92,9 @@ def test_one_fresh_array_for_two_leaves_is_given_to_only_one():
 
     a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
     Both.apply(a, b).sum().backward()
-    a.grad.data += 100
+    a.grad._data += 100
     np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0])
-    assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert not np.shares_memory(a.grad._data, b.grad._data)
 
     class FirstAndLast(Function):  # the same array for inputs 0 and 2, another for input 1
         @staticmethod
@@ -108,7 +108,7 @@ def test_one_fresh_array_for_two_leaves_is_given_to_only_one():
 
     a, b, c = leaf([1.0, 2.0]), leaf([3.0, 4.0]), leaf([5.0, 6.0])
     FirstAndLast.apply(a, b, c).sum().backward()
-    assert not np.shares_memory(a.grad.data, c.grad.data)
+    assert not np.shares_memory(a.grad._data, c.grad._data)
 
 
 def test_a_0d_leaf_grad_stays_an_array_when_the_engine_sums_out_of_place():
@@ -117,24 +117,24 @@ def test_a_0d_leaf_grad_stays_an_array_when_the_engine_sums_out_of_place():
     # 0-d + 0-d).
     x = mt.tensor(2.0, dtype=mt.float64, requires_grad=True)
     given = mt.tensor(1.0, dtype=mt.float64)
-    given.data.flags.writeable = False
+    given._data.flags.writeable = False
     x.grad = given
     (x * 3).backward()
-    assert type(x.grad.data) is np.ndarray and x.grad.dtype == mt.float64
+    assert type(x.grad._data) is np.ndarray and x.grad.dtype == mt.float64
     assert x.grad.item() == 4.0
 
     # The same 0-d leaf given twice as a root of backward: its two gradients are summed.
     y = mt.tensor(2.0, requires_grad=True)
     mt.autograd.backward([y, y], [mt.tensor(1.0), mt.tensor(1.0)])
-    assert type(y.grad.data) is np.ndarray and y.grad.item() == 2.0
+    assert type(y.grad._data) is np.ndarray and y.grad.item() == 2.0
 
 
 def test_user_gradient_is_not_aliased_into_grad():
     x = leaf([1.0, 2.0])
     g = mt.tensor([5.0, 6.0], dtype=mt.float64)
     (x + 0).backward(g)
-    x.grad.data[0] = 0
-    assert g.data[0] == 5.0
+    x.grad._data[0] = 0
+    assert g._data[0] == 5.0
 
 
 def test_backward_of_a_leaf_itself():

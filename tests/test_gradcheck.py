@@ -95,7 +95,7 @@ def test_wrong_backward_is_caught_with_a_readable_message() -> None:
     with pytest.raises(GradcheckError) as info:
         gradcheck(half_cube, (x,))
     msg = str(info.value)
-    v = float(x.data[1, 2])
+    v = float(x._data[1, 2])
     # Names the function, the input and its shape, the element, both values, the tolerance.
     assert "half_cube" in msg
     assert "input 0 (shape (2, 3))" in msg
@@ -231,10 +231,10 @@ def test_unused_input_has_a_zero_jacobian() -> None:
 
 def test_inputs_are_left_untouched() -> None:
     x = _x(2, 3)
-    before = x.data.copy()
+    before = x._data.copy()
     gradcheck(lambda t: t * t, (x,))
     gradcheck(lambda t: t * t, (x,), fast_mode=True)
-    np.testing.assert_array_equal(x.data, before)
+    np.testing.assert_array_equal(x._data, before)
     assert x.grad is None  # the analytic pass used autograd.grad, not .backward
 
 

@@ -28,7 +28,7 @@ def _seed():
 
 
 def empirical_std(t):
-    return float(np.std(t.data.astype(np.float64)))
+    return float(np.std(t._data.astype(np.float64)))
 
 
 def test_calculate_gain_table():
@@ -62,11 +62,11 @@ def test_fans():
 
 def test_constant_fills_work_in_place_on_parameters():
     p = nn.Parameter(mt.randn(3, 4))
-    data = p.data
+    data = p._data
     for fn, value in [(init.zeros_, 0.0), (init.ones_, 1.0),
                       (lambda t: init.constant_(t, 0.25), 0.25)]:
         assert fn(p) is p
-        assert p.data is data and np.all(p.data == value)
+        assert p._data is data and np.all(p._data == value)
     assert p.is_leaf and p.requires_grad and p.grad_fn is None
     assert init.eye_(mt.empty(2, 3)).tolist() == [[1, 0, 0], [0, 1, 0]]
 
@@ -74,10 +74,10 @@ def test_constant_fills_work_in_place_on_parameters():
 def test_uniform_and_normal():
     t = mt.empty(*SHAPE)
     init.uniform_(t, -2.0, 3.0)
-    assert t.data.min() >= -2.0 and t.data.max() < 3.0
-    assert abs(float(t.data.mean()) - 0.5) < 0.05
+    assert t._data.min() >= -2.0 and t._data.max() < 3.0
+    assert abs(float(t._data.mean()) - 0.5) < 0.05
     init.normal_(t, mean=1.0, std=2.0)
-    assert abs(float(t.data.mean()) - 1.0) < 0.05
+    assert abs(float(t._data.mean()) - 1.0) < 0.05
     assert empirical_std(t) == pytest.approx(2.0, rel=0.02)
     assert t.dtype == mt.float32
     with pytest.raises(ValueError, match="normal_: std must be non-negative"):
@@ -93,7 +93,7 @@ def test_xavier():
     assert empirical_std(t) == pytest.approx(gain * math.sqrt(2 / (FAN_IN + FAN_OUT)), rel=0.02)
     init.xavier_uniform_(t, gain=gain)
     bound = gain * math.sqrt(6 / (FAN_IN + FAN_OUT))
-    assert np.abs(t.data).max() <= bound and np.abs(t.data).max() > 0.99 * bound
+    assert np.abs(t._data).max() <= bound and np.abs(t._data).max() > 0.99 * bound
     assert empirical_std(t) == pytest.approx(bound / math.sqrt(3), rel=0.02)
 
 
@@ -107,10 +107,10 @@ def test_kaiming():
     assert empirical_std(t) == pytest.approx(math.sqrt(2 / 1.04) / math.sqrt(FAN_IN), rel=0.02)
     init.kaiming_uniform_(t, nonlinearity="relu")
     bound = math.sqrt(6 / FAN_IN)
-    assert np.abs(t.data).max() <= bound and np.abs(t.data).max() > 0.99 * bound
+    assert np.abs(t._data).max() <= bound and np.abs(t._data).max() > 0.99 * bound
     # PyTorch's Linear default: kaiming_uniform_(a=sqrt(5)) gives bound 1/sqrt(fan_in).
     init.kaiming_uniform_(t, a=math.sqrt(5))
-    assert np.abs(t.data).max() == pytest.approx(1 / math.sqrt(FAN_IN), rel=0.01)
+    assert np.abs(t._data).max() == pytest.approx(1 / math.sqrt(FAN_IN), rel=0.01)
     w = mt.empty(16, 8, 3, 3)
     init.kaiming_normal_(w, mode="FAN_OUT", nonlinearity="relu")  # case-insensitive mode
     assert empirical_std(w) == pytest.approx(math.sqrt(2 / (16 * 9)), rel=0.1)
@@ -136,7 +136,7 @@ def test_lecun():
     assert empirical_std(t) == pytest.approx(1 / math.sqrt(FAN_IN), rel=0.02)
     init.lecun_uniform_(t)
     bound = math.sqrt(3 / FAN_IN)
-    assert np.abs(t.data).max() <= bound and np.abs(t.data).max() > 0.99 * bound
+    assert np.abs(t._data).max() <= bound and np.abs(t._data).max() > 0.99 * bound
     assert empirical_std(t) == pytest.approx(1 / math.sqrt(FAN_IN), rel=0.02)
 
 
@@ -160,9 +160,9 @@ def _truncated_mean(mean, std, a, b):
 def test_trunc_normal(mean, std, a, b):
     t = mt.empty(200, 500)
     assert init.trunc_normal_(t, mean, std, a, b) is t
-    assert t.data.min() >= a and t.data.max() <= b
+    assert t._data.min() >= a and t._data.max() <= b
     expected = _truncated_mean(mean, std, a, b)
-    assert float(t.data.astype(np.float64).mean()) == pytest.approx(expected, abs=0.01 * std)
+    assert float(t._data.astype(np.float64).mean()) == pytest.approx(expected, abs=0.01 * std)
 
 
 def test_trunc_normal_errors():
@@ -177,7 +177,7 @@ def test_trunc_normal_errors():
 @pytest.mark.parametrize("shape", [(6, 6), (3, 7), (9, 4), (4, 2, 3, 3)])
 def test_orthogonal(shape):
     t = init.orthogonal_(mt.empty(*shape), gain=2.0)
-    flat = t.data.reshape(shape[0], -1).astype(np.float64) / 2.0
+    flat = t._data.reshape(shape[0], -1).astype(np.float64) / 2.0
     rows, cols = flat.shape
     eye = flat @ flat.T if rows <= cols else flat.T @ flat
     np.testing.assert_allclose(eye, np.eye(min(rows, cols)), atol=1e-5)
@@ -191,14 +191,14 @@ def test_reproducible_with_manual_seed_and_generator():
            init.lecun_normal_, init.lecun_uniform_]
     for fn in fns:
         mt.manual_seed(7)
-        a = fn(mt.empty(5, 4)).data.copy()
+        a = fn(mt.empty(5, 4))._data.copy()
         mt.manual_seed(7)
-        b = fn(mt.empty(5, 4)).data.copy()
+        b = fn(mt.empty(5, 4))._data.copy()
         np.testing.assert_array_equal(a, b, err_msg=fn.__name__)
         g1, g2 = mt.Generator().manual_seed(3), mt.Generator().manual_seed(3)
-        c = fn(mt.empty(5, 4), generator=g1).data.copy()
+        c = fn(mt.empty(5, 4), generator=g1)._data.copy()
         mt.randn(10)  # moving the global generator must not matter
-        np.testing.assert_array_equal(c, fn(mt.empty(5, 4), generator=g2).data,
+        np.testing.assert_array_equal(c, fn(mt.empty(5, 4), generator=g2)._data,
                                       err_msg=fn.__name__)
 
 
@@ -233,7 +233,7 @@ def test_zero_init_never_breaks_symmetry():
         opt.zero_grad()
         ((model(x) - y) ** 2).mean().backward()
         opt.step()
-    w1, w2 = model.w1.data, model.w2.data
+    w1, w2 = model.w1._data, model.w2._data
     assert np.abs(w2).max() > 0  # it did learn something...
     # ...with 8 identical units. Identical up to rounding, not bit for bit: a BLAS kernel may
     # compute some units' columns on another code path (e.g. the tail of its tile), which

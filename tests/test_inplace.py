@@ -24,11 +24,11 @@ def test_inplace_on_leaf_requiring_grad_raises_at_once():
 
 def test_inplace_on_leaf_under_no_grad_is_how_optimizers_update():
     w = leaf([1.0, 2.0])
-    data = w.data
+    data = w._data
     with mt.no_grad():
         w -= 0.5 * mt.tensor([2.0, 2.0], dtype=mt.float64)
         w.mul_(2).add_(mt.tensor([1.0, 1.0], dtype=mt.float64), alpha=-1)
-    assert w.data is data  # really in place
+    assert w._data is data  # really in place
     np.testing.assert_array_equal(w.numpy(force=True), [-1.0, 1.0])
     assert w.is_leaf and w.requires_grad
     assert w._version == 3
@@ -139,7 +139,7 @@ def test_copy_into_non_leaf_routes_gradient_to_source():
 def test_detach_shares_storage_and_version():
     x = leaf([1.0, 2.0])
     d = x.detach()
-    assert not d.requires_grad and d.data is x.data
+    assert not d.requires_grad and d._data is x._data
     y = x.exp()
     d.add_(1)  # modifies x's memory, which Exp saved via its output? No: Exp saves its output.
     z = x * x

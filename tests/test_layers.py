@@ -37,16 +37,16 @@ def _check_param_grads(module: nn.Module, fn, eps: float = 1e-6, tol: float = 1e
     module.zero_grad()
     out.backward(mt.tensor(seed))
     for name, p in module.named_parameters():
-        analytic = p.grad.data
-        flat = p.data.reshape(-1)
+        analytic = p.grad._data
+        flat = p._data.reshape(-1)
         numeric = np.zeros_like(flat)
         for i in range(flat.size):
             old = flat[i]
             with mt.no_grad():
                 flat[i] = old + eps
-                plus = float(np.sum(fn().data * seed))
+                plus = float(np.sum(fn()._data * seed))
                 flat[i] = old - eps
-                minus = float(np.sum(fn().data * seed))
+                minus = float(np.sum(fn()._data * seed))
                 flat[i] = old
             numeric[i] = (plus - minus) / (2 * eps)
         np.testing.assert_allclose(analytic.reshape(-1), numeric, atol=tol, rtol=1e-4,
@@ -65,7 +65,7 @@ def test_linear_parameters_shapes_and_forward():
     x = mt.randn(5, 2, 4)
     y = layer(x)
     assert y.shape == (5, 2, 3)
-    np.testing.assert_allclose(y.data, x.data @ layer.weight.data.T + layer.bias.data,
+    np.testing.assert_allclose(y._data, x._data @ layer.weight._data.T + layer.bias._data,
                                rtol=1e-6)
     no_bias = nn.Linear(4, 3, bias=False)
     assert no_bias.bias is None and [n for n, _ in no_bias.named_parameters()] == ["weight"]
@@ -76,7 +76,7 @@ def test_linear_and_conv_default_init_statistics():
     mt.manual_seed(RNG_SEED)
     layer = nn.Linear(256, 512)
     bound = 1 / math.sqrt(256)
-    w, b = layer.weight.data, layer.bias.data
+    w, b = layer.weight._data, layer.bias._data
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     # U(-bound, bound): std bound/√3, mean 0 (131 072 draws: tight).
     assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound
@@ -85,9 +85,9 @@ def test_linear_and_conv_default_init_statistics():
     conv = nn.Conv2d(8, 16, 3, groups=2)
     fan_in = 8 // 2 * 3 * 3
     assert conv.weight.shape == (16, 4, 3, 3)
-    assert np.abs(conv.weight.data).max() <= 1 / math.sqrt(fan_in)
-    assert np.abs(conv.bias.data).max() <= 1 / math.sqrt(fan_in)
-    assert abs(conv.weight.data.std() - 1 / math.sqrt(3 * fan_in)) < 0.1 / math.sqrt(fan_in)
+    assert np.abs(conv.weight._data).max() <= 1 / math.sqrt(fan_in)
+    assert np.abs(conv.bias._data).max() <= 1 / math.sqrt(fan_in)
+    assert abs(conv.weight._data.std() - 1 / math.sqrt(3 * fan_in)) < 0.1 / math.sqrt(fan_in)
 
 
 def test_init_is_reproducible_with_manual_seed():
@@ -95,8 +95,8 @@ def test_init_is_reproducible_with_manual_seed():
     a = nn.Linear(5, 4)
     mt.manual_seed(3)
     b = nn.Linear(5, 4)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
-    np.testing.assert_array_equal(a.bias.data, b.bias.data)
+    np.testing.assert_array_equal(a.weight._data, b.weight._data)
+    np.testing.assert_array_equal(a.bias._data, b.bias._data)
 
 
 def test_identity_flatten_unflatten():
@@ -182,8 +182,8 @@ def test_batchnorm_parameters_and_buffers():
     assert [(n, p.shape) for n, p in bn.named_parameters()] == [("weight", (3,)), ("bias", (3,))]
     buffers = dict(bn.named_buffers())
     assert list(buffers) == ["running_mean", "running_var", "num_batches_tracked"]
-    np.testing.assert_array_equal(buffers["running_mean"].data, np.zeros(3))
-    np.testing.assert_array_equal(buffers["running_var"].data, np.ones(3))
+    np.testing.assert_array_equal(buffers["running_mean"]._data, np.zeros(3))
+    np.testing.assert_array_equal(buffers["running_var"]._data, np.ones(3))
     assert buffers["num_batches_tracked"].dtype == mt.int64
     assert buffers["num_batches_tracked"].shape == ()
     assert list(bn.state_dict()) == ["weight", "bias", "running_mean", "running_var",
@@ -203,17 +203,17 @@ def test_batchnorm_running_stats_after_several_steps(shape):
     for step in range(4):
         x = _x(*shape, seed=step, scale=step + 1.0, shift=float(step))
         y = layer(x)
-        batch_mean = x.data.mean(axis=axes)
+        batch_mean = x._data.mean(axis=axes)
         # The running variance tracks the unbiased batch variance (ddof=1) ...
         mean = (1 - momentum) * mean + momentum * batch_mean
-        var = (1 - momentum) * var + momentum * x.data.var(axis=axes, ddof=1)
+        var = (1 - momentum) * var + momentum * x._data.var(axis=axes, ddof=1)
         # ... while the output is normalised with the biased one (ddof=0).
         bshape = (1, 3) + (1,) * (len(shape) - 2)
-        want = (x.data - batch_mean.reshape(bshape)) / np.sqrt(
-            x.data.var(axis=axes).reshape(bshape) + 1e-5)
-        np.testing.assert_allclose(y.data, want, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(layer.running_mean.data, mean, rtol=1e-12)
-    np.testing.assert_allclose(layer.running_var.data, var, rtol=1e-12)
+        want = (x._data - batch_mean.reshape(bshape)) / np.sqrt(
+            x._data.var(axis=axes).reshape(bshape) + 1e-5)
+        np.testing.assert_allclose(y._data, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer.running_mean._data, mean, rtol=1e-12)
+    np.testing.assert_allclose(layer.running_var._data, var, rtol=1e-12)
     assert layer.num_batches_tracked.item() == 4
 
     # eval: the running statistics normalise, and nothing is updated.
@@ -221,9 +221,9 @@ def test_batchnorm_running_stats_after_several_steps(shape):
     x = _x(*shape, seed=99)
     y = layer(x)
     bshape = (1, 3) + (1,) * (len(shape) - 2)
-    want = (x.data - mean.reshape(bshape)) / np.sqrt(var.reshape(bshape) + 1e-5)
-    np.testing.assert_allclose(y.data, want, rtol=1e-10)
-    np.testing.assert_allclose(layer.running_mean.data, mean, rtol=1e-12)
+    want = (x._data - mean.reshape(bshape)) / np.sqrt(var.reshape(bshape) + 1e-5)
+    np.testing.assert_allclose(y._data, want, rtol=1e-10)
+    np.testing.assert_allclose(layer.running_mean._data, mean, rtol=1e-12)
     assert layer.num_batches_tracked.item() == 4
 
 
@@ -231,13 +231,13 @@ def test_batchnorm_train_and_eval_differ_and_eval_works_on_one_sample():
     bn = nn.BatchNorm1d(2)
     x = mt.tensor([[1.0, 10.0], [3.0, 30.0]])
     y_train = bn(x)
-    np.testing.assert_allclose(y_train.data, [[-1, -1], [1, 1]], atol=1e-4)
+    np.testing.assert_allclose(y_train._data, [[-1, -1], [1, 1]], atol=1e-4)
     bn.eval()
     y_eval = bn(x[:1])  # one sample: fine in eval mode
     # running_mean = 0.1·batch mean, running_var = 0.9 + 0.1·unbiased variance
     rm = np.array([0.2, 2.0])
     rv = np.array([0.9 + 0.1 * 2.0, 0.9 + 0.1 * 200.0])
-    np.testing.assert_allclose(y_eval.data, (x.data[:1] - rm) / np.sqrt(rv + 1e-5), rtol=1e-5)
+    np.testing.assert_allclose(y_eval._data, (x._data[:1] - rm) / np.sqrt(rv + 1e-5), rtol=1e-5)
 
 
 def test_batchnorm_momentum_none_is_the_cumulative_average():
@@ -246,10 +246,10 @@ def test_batchnorm_momentum_none_is_the_cumulative_average():
     for step in range(5):
         x = _x(8, 2, seed=10 + step, scale=1.0 + step, shift=step - 2.0)
         bn(x)
-        means.append(x.data.mean(axis=0))
-        variances.append(x.data.var(axis=0, ddof=1))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean(means, axis=0), rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, np.mean(variances, axis=0), rtol=1e-12)
+        means.append(x._data.mean(axis=0))
+        variances.append(x._data.var(axis=0, ddof=1))
+    np.testing.assert_allclose(bn.running_mean._data, np.mean(means, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var._data, np.mean(variances, axis=0), rtol=1e-12)
     assert bn.num_batches_tracked.item() == 5
 
 
@@ -258,14 +258,14 @@ def test_batchnorm_without_running_stats_uses_batch_stats_in_eval():
     x = _x(6, 2, seed=5, scale=3.0, shift=1.0)
     y_train = bn(x)
     bn.eval()
-    np.testing.assert_allclose(bn(x).data, y_train.data)
-    np.testing.assert_allclose(y_train.data.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(bn(x)._data, y_train._data)
+    np.testing.assert_allclose(y_train._data.mean(axis=0), 0, atol=1e-12)
 
 
 def test_batchnorm2d_normalises_each_activation_map():
     bn = nn.BatchNorm2d(3).double()
     x = _x(4, 3, 5, 5, seed=1, scale=4.0, shift=-2.0)
-    y = bn(x).data
+    y = bn(x)._data
     np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-12)
     np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-4)
 
@@ -276,7 +276,7 @@ def test_batchnorm_state_dict_round_trip():
         bn(_x(5, 3, seed=step, dtype=mt.float32))
     other = nn.BatchNorm1d(3)
     other.load_state_dict(bn.state_dict())
-    np.testing.assert_array_equal(other.running_var.data, bn.running_var.data)
+    np.testing.assert_array_equal(other.running_var._data, bn.running_var._data)
     assert other.num_batches_tracked.item() == 3
 
 
@@ -294,9 +294,9 @@ def test_batchnorm_train_mode_gradcheck_through_batch_statistics(shape):
     y = bn(x)
     seed = np.random.default_rng(0).standard_normal(y.shape)
     (gx,) = mt.autograd.grad(y, x, mt.tensor(seed))
-    inv_std = 1 / np.sqrt(x.data.var(axis=tuple(i for i in range(x.ndim) if i != 1)) + 1e-5)
-    detached = seed * (bn.weight.data * inv_std).reshape((1, 3) + (1,) * (x.ndim - 2))
-    assert not np.allclose(gx.data, detached, atol=1e-3)
+    inv_std = 1 / np.sqrt(x._data.var(axis=tuple(i for i in range(x.ndim) if i != 1)) + 1e-5)
+    detached = seed * (bn.weight._data * inv_std).reshape((1, 3) + (1,) * (x.ndim - 2))
+    assert not np.allclose(gx._data, detached, atol=1e-3)
 
 
 def test_batchnorm2d_and_layernorm_module_gradchecks():
@@ -329,11 +329,11 @@ def test_layernorm_normalises_trailing_dims_in_both_modes():
     ln = nn.LayerNorm(4).double()
     assert [(n, p.shape) for n, p in ln.named_parameters()] == [("weight", (4,)), ("bias", (4,))]
     x = _x(3, 2, 4, seed=2, scale=5.0, shift=3.0)
-    y = ln(x).data
+    y = ln(x)._data
     np.testing.assert_allclose(y.mean(axis=-1), 0, atol=1e-12)
     np.testing.assert_allclose(y.var(axis=-1), 1, atol=1e-4)
     ln.eval()
-    np.testing.assert_allclose(ln(x).data, y)
+    np.testing.assert_allclose(ln(x)._data, y)
     assert list(nn.LayerNorm((2, 3), elementwise_affine=False).parameters()) == []
     assert nn.LayerNorm(3, bias=False).bias is None
 
@@ -354,7 +354,7 @@ def test_dropout_in_training_drops_at_rate_p_and_scales_survivors():
     p = 0.3
     drop = nn.Dropout(p)
     x = mt.ones(200, 250)
-    y = drop(x).data
+    y = drop(x)._data
     kept = y != 0
     assert abs(1 - kept.mean() - p) < 0.01  # 50 000 draws
     np.testing.assert_allclose(y[kept], 1 / (1 - p), rtol=1e-6)
@@ -368,14 +368,14 @@ def test_dropout_gradient_is_the_mask_and_seeded_reproducible():
     y1 = nn.Dropout(0.5)(x)
     mt.manual_seed(11)
     y2 = nn.Dropout(0.5)(x)
-    np.testing.assert_array_equal(y1.data, y2.data)
+    np.testing.assert_array_equal(y1._data, y2._data)
     y1.sum().backward()
-    np.testing.assert_allclose(x.grad.data, np.where(y1.data != 0, 2.0, 0.0))
+    np.testing.assert_allclose(x.grad._data, np.where(y1._data != 0, 2.0, 0.0))
 
 
 def test_dropout_p_one_zeroes_everything():
     y = nn.Dropout(1.0)(mt.randn(4, 4))
-    np.testing.assert_array_equal(y.data, np.zeros((4, 4)))
+    np.testing.assert_array_equal(y._data, np.zeros((4, 4)))
 
 
 # --------------------------------------------------------------------------- activations
@@ -401,7 +401,7 @@ ACTIVATIONS = [
 @pytest.mark.parametrize("layer, ref", ACTIVATIONS, ids=[repr(a[0]) for a in ACTIVATIONS])
 def test_activation_modules(layer, ref):
     x = _x(3, 4, seed=1, scale=2.0)
-    np.testing.assert_allclose(layer(x).data, ref(x.data), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layer(x)._data, ref(x._data), rtol=1e-10, atol=1e-12)
     assert list(layer.parameters()) == []
 
 
@@ -410,7 +410,7 @@ def test_inplace_relu_overwrites_a_non_leaf():
     h = x * 1.0
     y = nn.ReLU(inplace=True)(h)
     assert y is h
-    np.testing.assert_array_equal(h.data, np.maximum(x.data, 0))
+    np.testing.assert_array_equal(h._data, np.maximum(x._data, 0))
 
 
 def test_softmax_without_dim_warns_like_pytorch():
@@ -451,26 +451,26 @@ def test_maxpool_return_indices_and_tie_rule():
     x = mt.tensor([[[[1.0, 5.0, 5.0, 2.0],
                      [5.0, 0.0, 3.0, 4.0]]]], requires_grad=True)
     y, idx = nn.MaxPool2d(2, return_indices=True)(x)
-    np.testing.assert_array_equal(y.data, [[[[5.0, 5.0]]]])
-    np.testing.assert_array_equal(idx.data, [[[[1, 2]]]])  # the first maximum of each window
+    np.testing.assert_array_equal(y._data, [[[[5.0, 5.0]]]])
+    np.testing.assert_array_equal(idx._data, [[[[1, 2]]]])  # the first maximum of each window
     assert idx.dtype == mt.int64
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[0, 1, 1, 0], [0, 0, 0, 0]]]])
+    np.testing.assert_array_equal(x.grad._data, [[[[0, 1, 1, 0], [0, 0, 0, 0]]]])
 
 
 def test_overlapping_maxpool_adds_gradients():
     x = mt.tensor([[[[0.0, 9.0, 0.0]]]], requires_grad=True)
     y = F.max_pool2d(x, (1, 2), stride=1)  # both windows pick the 9
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[0, 2, 0]]]])
+    np.testing.assert_array_equal(x.grad._data, [[[[0, 2, 0]]]])
 
 
 def test_avgpool_module_divisors():
     x = mt.ones(1, 1, 3, 3)
-    np.testing.assert_allclose(nn.AvgPool2d(2, padding=1)(x).data, [[[[0.25, 0.5], [0.5, 1]]]])
-    np.testing.assert_allclose(nn.AvgPool2d(2, padding=1, count_include_pad=False)(x).data,
+    np.testing.assert_allclose(nn.AvgPool2d(2, padding=1)(x)._data, [[[[0.25, 0.5], [0.5, 1]]]])
+    np.testing.assert_allclose(nn.AvgPool2d(2, padding=1, count_include_pad=False)(x)._data,
                                np.ones((1, 1, 2, 2)))
-    np.testing.assert_allclose(nn.AvgPool2d(2, divisor_override=1)(x).data, [[[[4.0]]]])
+    np.testing.assert_allclose(nn.AvgPool2d(2, divisor_override=1)(x)._data, [[[[4.0]]]])
 
 
 # --------------------------------------------------------------------------- losses
@@ -481,23 +481,23 @@ def test_loss_modules_match_functional():
     target = mt.tensor([0, 2, 1, 2])
     weight = mt.tensor([1.0, 2.0, 0.5], dtype=mt.float64)
     ce = nn.CrossEntropyLoss(weight=weight, label_smoothing=0.1, ignore_index=1)
-    np.testing.assert_allclose(ce(logits, target).data, F.cross_entropy(
-        logits, target, weight, ignore_index=1, label_smoothing=0.1).data)
+    np.testing.assert_allclose(ce(logits, target)._data, F.cross_entropy(
+        logits, target, weight, ignore_index=1, label_smoothing=0.1)._data)
     assert list(ce.state_dict()) == ["weight"]
     logp = F.log_softmax(logits, 1)
-    np.testing.assert_allclose(nn.NLLLoss(reduction="sum")(logp, target).data,
-                               F.nll_loss(logp, target, reduction="sum").data)
+    np.testing.assert_allclose(nn.NLLLoss(reduction="sum")(logp, target)._data,
+                               F.nll_loss(logp, target, reduction="sum")._data)
     a, b = _x(3, 2, seed=2), _x(3, 2, seed=3)
-    np.testing.assert_allclose(nn.MSELoss()(a, b).data, np.mean((a.data - b.data) ** 2))
-    np.testing.assert_allclose(nn.L1Loss(reduction="none")(a, b).data, np.abs(a.data - b.data))
+    np.testing.assert_allclose(nn.MSELoss()(a, b)._data, np.mean((a._data - b._data) ** 2))
+    np.testing.assert_allclose(nn.L1Loss(reduction="none")(a, b)._data, np.abs(a._data - b._data))
     t = mt.tensor(np.random.default_rng(0).random((3, 2)))
     pw = mt.tensor([2.0, 0.5], dtype=mt.float64)
     bce = nn.BCEWithLogitsLoss(pos_weight=pw)
     assert list(bce.state_dict()) == ["pos_weight"]
-    np.testing.assert_allclose(bce(a, t).data,
-                               F.binary_cross_entropy_with_logits(a, t, pos_weight=pw).data)
-    np.testing.assert_allclose(nn.BCELoss()(F.sigmoid(a), t).data,
-                               F.binary_cross_entropy(F.sigmoid(a), t).data)
+    np.testing.assert_allclose(bce(a, t)._data,
+                               F.binary_cross_entropy_with_logits(a, t, pos_weight=pw)._data)
+    np.testing.assert_allclose(nn.BCELoss()(F.sigmoid(a), t)._data,
+                               F.binary_cross_entropy(F.sigmoid(a), t)._data)
 
 
 def test_loss_legacy_size_average_warns_and_maps_to_reduction():

@@ -290,7 +290,7 @@ def test_scheduler_drives_the_optimizer():
         p.grad = mt.tensor(np.array([1.0]))
         opt.step()
         sched.step()
-    assert p.data[0] == pytest.approx(1.0 - (0.5 + 0.25 + 0.125 + 0.0625))
+    assert p._data[0] == pytest.approx(1.0 - (0.5 + 0.25 + 0.125 + 0.0625))
 
 
 @pytest.mark.parametrize("make, error, message", [

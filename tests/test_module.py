@@ -63,7 +63,7 @@ def _seed():
 def test_parameter_shares_data_and_is_a_leaf():
     t = mt.randn(2, 3)
     p = nn.Parameter(t)
-    assert p.data is t.data and p.requires_grad and p.is_leaf and p.grad_fn is None
+    assert p._data is t._data and p.requires_grad and p.is_leaf and p.grad_fn is None
     assert isinstance(p, mt.Tensor)
     assert not nn.Parameter(t, requires_grad=False).requires_grad
     assert nn.Parameter().shape == (0,)
@@ -87,7 +87,7 @@ def test_parameter_deepcopy_copies_data_not_grad():
     p.grad = mt.ones(2)
     q = copy.deepcopy(p)
     assert isinstance(q, nn.Parameter) and q.requires_grad and q.grad is None
-    assert q.data is not p.data and np.array_equal(q.data, p.data)
+    assert q._data is not p._data and np.array_equal(q._data, p._data)
 
 
 def test_parameter_survives_optimizer_steps():
@@ -114,7 +114,7 @@ def test_module_trains_with_optim():
         loss.backward()
         opt.step()
     assert loss.item() < 1e-6
-    np.testing.assert_allclose(model[0].weight.data, [[2.0, -3.0]], atol=1e-3)
+    np.testing.assert_allclose(model[0].weight._data, [[2.0, -3.0]], atol=1e-3)
 
 
 # ---------------------------------------------------------------------- registration
@@ -285,7 +285,7 @@ def test_zero_grad_and_requires_grad_():
     grads = [p.grad for p in m.parameters()]
     assert all(g is not None for g in grads)
     m.zero_grad(set_to_none=False)
-    assert all(p.grad is g and not g.data.any() for p, g in zip(m.parameters(), grads))
+    assert all(p.grad is g and not g._data.any() for p, g in zip(m.parameters(), grads))
     m.zero_grad()
     assert all(p.grad is None for p in m.parameters())
     assert m.requires_grad_(False) is m
@@ -305,7 +305,7 @@ def test_apply_visits_children_first():
             nn.init.ones_(mod.weight)
 
     m.apply(init)
-    assert all(np.all(p.data == 1) for n, p in m.named_parameters() if n.endswith("weight"))
+    assert all(np.all(p._data == 1) for n, p in m.named_parameters() if n.endswith("weight"))
 
 
 # ---------------------------------------------------------------------- state dict
@@ -320,7 +320,7 @@ def test_state_dict_order_values_and_sharing():
                         "decoder.weight", "decoder.calls"]  # no non-persistent "scratch"
     w = sd["encoder.fc1.weight"]
     assert type(w) is mt.Tensor and not w.requires_grad
-    assert w.data is m.encoder.fc1.weight.data  # shares memory, as PyTorch
+    assert w._data is m.encoder.fc1.weight._data  # shares memory, as PyTorch
     kept = m.state_dict(keep_vars=True)
     assert kept["decoder.weight"] is m.decoder.weight
     assert list(m.state_dict(prefix="net."))[0] == "net.encoder.fc1.weight"
@@ -329,13 +329,13 @@ def test_state_dict_order_values_and_sharing():
 def test_load_state_dict_copies_in_place_and_casts():
     src, dst = AutoEncoder(), AutoEncoder()
     weight = dst.encoder.fc1.weight
-    sd = {k: mt.tensor(v.data.astype(np.float64)) for k, v in src.state_dict().items()}
+    sd = {k: mt.tensor(v._data.astype(np.float64)) for k, v in src.state_dict().items()}
     result = dst.load_state_dict(sd)
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
     assert dst.encoder.fc1.weight is weight and weight.dtype == mt.float32
     for (k, a), b in zip(src.state_dict().items(), dst.state_dict().values()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=k)
+        np.testing.assert_array_equal(a._data, b._data, err_msg=k)
     # Training the loaded model still works (the parameters stayed leaves).
     dst(mt.randn(2, 3)).sum().backward()
     assert weight.grad is not None
@@ -365,7 +365,7 @@ def test_load_state_dict_non_strict():
     sd["fc1.weight"] = mt.ones(4, 3)
     result = model.load_state_dict(sd, strict=False)
     assert result.missing_keys == ["fc1.bias"] and result.unexpected_keys == ["extra"]
-    assert np.all(model.fc1.weight.data == 1)
+    assert np.all(model.fc1.weight._data == 1)
     sd["fc2.bias"] = mt.zeros(7)
     with pytest.raises(RuntimeError, match=r"size mismatch for fc2.bias: copying a param with "
                                            r"shape \(7,\)"):
@@ -378,7 +378,7 @@ def test_load_state_dict_special_values():
     sd["calls"] = mt.tensor([5])  # shape (1,) into a 0-d buffer is accepted, as PyTorch
     sd["bias"] = np.full(2, 3.0)  # a NumPy array is accepted too
     m.load_state_dict(sd)
-    assert m.calls.item() == 5 and np.all(m.bias.data == 3)
+    assert m.calls.item() == 5 and np.all(m.bias._data == 3)
     sd["bias"] = 3.0
     with pytest.raises(RuntimeError, match='While copying the parameter named "bias"'):
         m.load_state_dict(sd)
@@ -390,7 +390,7 @@ def test_load_state_dict_assign():
     m = Affine(2, 2)
     new_w = mt.ones(2, 2)
     m.load_state_dict({**m.state_dict(), "weight": new_w}, assign=True)
-    assert isinstance(m.weight, nn.Parameter) and m.weight.data is new_w.data
+    assert isinstance(m.weight, nn.Parameter) and m.weight._data is new_w._data
     assert m.weight.requires_grad
 
 
@@ -476,7 +476,7 @@ def test_deepcopy_module():
     c = copy.deepcopy(m)
     assert c.encoder.fc1.weight is not m.encoder.fc1.weight
     assert isinstance(c.encoder.fc1.weight, nn.Parameter)
-    np.testing.assert_array_equal(c.encoder.fc1.weight.data, m.encoder.fc1.weight.data)
+    np.testing.assert_array_equal(c.encoder.fc1.weight._data, m.encoder.fc1.weight._data)
     assert [n for n, _ in c.named_parameters()] == [n for n, _ in m.named_parameters()]
 
 
@@ -546,20 +546,20 @@ def test_forward_pre_hook_and_forward_hook():
 
     def post(mod, args, out):
         calls.append("post")
-        assert not args[0].data.any()
+        assert not args[0]._data.any()
         return out + 1
 
     h1 = m.register_forward_pre_hook(pre)
     h2 = m.register_forward_hook(post)
     assert isinstance(h1, RemovableHandle)
     out = m(mt.ones(1, 2))
-    np.testing.assert_array_equal(out.data, [[1.0, 1.0]])
+    np.testing.assert_array_equal(out._data, [[1.0, 1.0]])
     assert calls == ["pre", "post"]
     h1.remove()
     h2.remove()
     h2.remove()  # twice is harmless
     out = m(mt.ones(1, 2))
-    assert calls == ["pre", "post"] and not np.all(out.data == 1)
+    assert calls == ["pre", "post"] and not np.all(out._data == 1)
 
 
 def test_hook_kwargs_prepend_and_context_manager():
@@ -595,10 +595,10 @@ def test_full_backward_hook_sees_the_right_gradients():
     out = m(x)
     (out * 3).sum().backward()
     assert len(seen["gi"]) == 1 and len(seen["go"]) == 1
-    np.testing.assert_allclose(seen["go"][0].data, np.full((4, 2), 3.0))
-    np.testing.assert_allclose(seen["gi"][0].data, np.full((4, 2), 3.0) @ m.weight.data,
+    np.testing.assert_allclose(seen["go"][0]._data, np.full((4, 2), 3.0))
+    np.testing.assert_allclose(seen["gi"][0]._data, np.full((4, 2), 3.0) @ m.weight._data,
                                rtol=1e-6)
-    np.testing.assert_allclose(x.grad.data, seen["gi"][0].data)
+    np.testing.assert_allclose(x.grad._data, seen["gi"][0]._data)
     assert m.weight.grad is not None
 
 
@@ -607,7 +607,7 @@ def test_full_backward_hook_can_replace_grad_input():
     m.register_full_backward_hook(lambda mod, gi, go: (gi[0] * 0 + 7,))
     x = mt.randn(4, 3, requires_grad=True)
     m(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full((4, 3), 7.0))
+    np.testing.assert_array_equal(x.grad._data, np.full((4, 3), 7.0))
     m.register_full_backward_hook(lambda mod, gi, go: (gi[0], gi[0]))
     with pytest.raises(RuntimeError, match="invalid number of grad_input, got 2, but "
                                            "expected 1"):
@@ -628,10 +628,10 @@ def test_full_backward_hook_several_inputs_and_outputs():
     (p.sum() + (s * s).sum()).backward()
     (gi, go), = seen
     assert gi[2] is None
-    np.testing.assert_allclose(gi[0].data, [2 * 3 + 2 * 4, 2 * 4 + 2 * 6])
-    np.testing.assert_array_equal(gi[1].data, [0.0, 0.0])
-    np.testing.assert_allclose(go[0].data, [1.0, 1.0])
-    np.testing.assert_allclose(go[1].data, [8.0, 12.0])
+    np.testing.assert_allclose(gi[0]._data, [2 * 3 + 2 * 4, 2 * 4 + 2 * 6])
+    np.testing.assert_array_equal(gi[1]._data, [0.0, 0.0])
+    np.testing.assert_allclose(go[0]._data, [1.0, 1.0])
+    np.testing.assert_allclose(go[1]._data, [8.0, 12.0])
     seen.clear()
     p, s = m(a, b, 2.0)
     p.sum().backward()  # the second output is unused: its grad_output is None
@@ -646,8 +646,8 @@ def test_full_backward_hook_when_no_input_requires_grad():
     m(mt.ones(4, 3)).sum().backward()
     (gi, go), = seen
     assert gi == (None,)
-    np.testing.assert_array_equal(go[0].data, np.full((4, 2), 2.0))
-    np.testing.assert_allclose(m.bias.grad.data, [8.0, 8.0])  # the pre-hook doubled it
+    np.testing.assert_array_equal(go[0]._data, np.full((4, 2), 2.0))
+    np.testing.assert_allclose(m.bias.grad._data, [8.0, 8.0])  # the pre-hook doubled it
     m.register_full_backward_hook(lambda mod, gi, go: (mt.ones(4, 3),))
     with pytest.raises(RuntimeError, match="no input requires gradient"):
         m(mt.ones(4, 3)).sum().backward()
@@ -666,13 +666,13 @@ def test_backward_hook_inside_sequential_and_removal():
     x = mt.randn(5, 3)
     model(x).sum().backward()
     assert set(norms) == {0, 1}
-    plain = [p.grad.data.copy() for p in model.parameters()]
+    plain = [p.grad._data.copy() for p in model.parameters()]
     for h in handles:
         h.remove()
     model.zero_grad()
     model(x).sum().backward()
     for g, p in zip(plain, model.parameters()):
-        np.testing.assert_allclose(p.grad.data, g)  # hooks changed no gradient
+        np.testing.assert_allclose(p.grad._data, g)  # hooks changed no gradient
     with mt.no_grad():
         model[0].register_full_backward_hook(lambda *a: pytest.fail("must not fire"))
         model(x)
@@ -685,7 +685,7 @@ def test_sequential_runs_and_indexes():
     seq = nn.Sequential(Affine(3, 4), Affine(4, 4), Affine(4, 2))
     x = mt.randn(5, 3)
     expected = seq[2](seq[1](seq[0](x)))
-    np.testing.assert_array_equal(seq(x).data, expected.data)
+    np.testing.assert_array_equal(seq(x)._data, expected._data)
     assert len(seq) == 3 and seq[-1] is seq[2] and list(seq) == [seq[0], seq[1], seq[2]]
     sub = seq[1:]
     assert isinstance(sub, nn.Sequential) and len(sub) == 2 and sub[0] is seq[1]

@@ -79,7 +79,7 @@ def test_records_what_it_says(digits):
     mon = GradientMonitor(model, optimizer=opt)
     assert mon.layers == [f"layers.{i}" for i in range(5)]
     assert mon.param_layers == ["layers.0", "layers.2", "layers.4"]
-    before = model.layers[2].weight.data.copy()
+    before = model.layers[2].weight._data.copy()
     for _ in range(3):
         opt.zero_grad()
         nn.functional.cross_entropy(model(x), y).backward()
@@ -87,16 +87,16 @@ def test_records_what_it_says(digits):
         mon.step()
     assert mon.steps == [0, 1, 2] and mon.lrs == [0.1] * 3
     assert all(len(mon.history[n]) == 3 for n in mon.layers)
-    g = model.layers[2].weight.grad.data.astype(np.float64)
+    g = model.layers[2].weight.grad._data.astype(np.float64)
     np.testing.assert_allclose(mon.series("grad_norm")["layers.2"][-1], np.linalg.norm(g),
                                rtol=1e-6)
     np.testing.assert_allclose(mon.series("grad_mean_abs")["layers.2"][-1], np.abs(g).mean(),
                                rtol=1e-6)
     # SGD without momentum: Δw = lr·g, so the ratio is lr·‖g‖ / ‖w before the step‖
-    w_prev = model.layers[2].weight.data + 0.1 * model.layers[2].weight.grad.data
+    w_prev = model.layers[2].weight._data + 0.1 * model.layers[2].weight.grad._data
     np.testing.assert_allclose(mon.series("update_ratio")["layers.2"][-1],
                                0.1 * np.linalg.norm(g) / np.linalg.norm(w_prev), rtol=1e-4)
-    assert not np.allclose(before, model.layers[2].weight.data)
+    assert not np.allclose(before, model.layers[2].weight._data)
     assert set(mon.series("dead_frac")) == {"layers.1", "layers.3"}
     assert mon.history["layers.1"][-1]["units"] == 16
     assert mon.series("act_nonfinite")["layers.4"][-1] == 0
@@ -111,12 +111,12 @@ def test_activation_statistics():
     mon = GradientMonitor(model, min_samples=1)
     x = mt.randn(64, 4)
     with mt.no_grad():
-        model[0].bias.data[...] = [-50.0, 50.0, 50.0]  # unit 0 is <= 0 for every sample
+        model[0].bias._data[...] = [-50.0, 50.0, 50.0]  # unit 0 is <= 0 for every sample
     out = model(x)
     mon.step()
     rec = mon.history["1"][0]
-    assert rec["act_mean"] == pytest.approx(float(out.data.mean()), rel=1e-6)
-    assert rec["act_std"] == pytest.approx(float(out.data.std()), rel=1e-5)
+    assert rec["act_mean"] == pytest.approx(float(out._data.mean()), rel=1e-6)
+    assert rec["act_std"] == pytest.approx(float(out._data.std()), rel=1e-5)
     assert rec["dead_frac"] == pytest.approx(1 / 3) and rec["units"] == 3
     assert "grad_norm" not in mon.history["0"][0]  # no backward ran
 
@@ -166,13 +166,13 @@ def test_remove_leaves_no_hooks_and_the_same_outputs(digits):
     model = MLP(nn.Sigmoid, depth=3, width=8, bn=True)
     model.eval()
     x = digits[0]
-    expected = model(x).data.copy()
+    expected = model(x)._data.copy()
     mon = train(model, digits, steps=0)
     assert any(m._forward_hooks for m in model.modules())
     mon.remove()
     assert not any(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
                    for m in model.modules())
-    np.testing.assert_array_equal(model(x).data, expected)
+    np.testing.assert_array_equal(model(x)._data, expected)
     with pytest.raises(RuntimeError, match="the monitor was removed"):
         mon.step()
     with GradientMonitor(model) as mon2:
@@ -195,7 +195,7 @@ def test_conv_channels_are_the_units_of_a_4d_relu():
     mt.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU())
     with mt.no_grad():
-        model[0].bias.data[:2] = -100.0  # channels 0 and 1 never fire
+        model[0].bias._data[:2] = -100.0  # channels 0 and 1 never fire
     mon = GradientMonitor(model, min_samples=1)
     model(mt.randn(2, 1, 6, 6)).sum().backward()
     mon.step()
@@ -251,7 +251,7 @@ def test_zero_init_is_diagnosed_as_symmetric(digits):
     assert sym["layers.2"].severity == "error"
     # The weights did move, identically for every unit up to float rounding: BLAS kernels
     # may round a product's rows differently (a few float32 epsilons on some CPUs).
-    w = model.layers[2].weight.data.astype(np.float64)
+    w = model.layers[2].weight._data.astype(np.float64)
     spread = np.abs(w - w[0]).max() / np.abs(w).max()
     assert np.abs(w).max() > 0 and spread <= symmetry_tolerance(np.float32)
     assert sym["layers.2"].value <= symmetry_tolerance(np.float32)
@@ -266,13 +266,13 @@ def test_symmetry_tolerance_is_a_few_hundred_epsilons_of_the_weight_dtype(digits
     model = MLP(nn.Sigmoid, depth=1, width=8, weight=init.zeros_, bias=init.zeros_)
     w = model.layers[0].weight
     with mt.no_grad():
-        w.data[...] = 0.5
-        w.data[3, 0] += 0.5 * 4 * np.finfo(np.float32).eps
+        w._data[...] = 0.5
+        w._data[3, 0] += 0.5 * 4 * np.finfo(np.float32).eps
     mon = GradientMonitor(model)
     mon.step()
     assert "layers.0" in {f.layer for f in mon.diagnose() if f.kind == "symmetry"}
     with mt.no_grad():
-        w.data[3, 0] = 0.5 * (1 + 1e-3)
+        w._data[3, 0] = 0.5 * (1 + 1e-3)
     mon = GradientMonitor(model)
     mon.step()
     assert "layers.0" not in {f.layer for f in mon.diagnose() if f.kind == "symmetry"}
@@ -355,7 +355,7 @@ def test_nan_input_is_reported_where_it_enters(digits):
     mt.manual_seed(0)
     x, y = digits
     x = x.clone()
-    x.data[5, 7] = np.nan
+    x._data[5, 7] = np.nan
     mon = train(MLP(nn.ReLU, depth=2), (x, y), steps=2)
     found = [f for f in mon.diagnose() if f.kind == "non_finite"]
     assert [f.layer for f in found] == ["layers.0", "layers.4"]  # forward source, backward

@@ -27,7 +27,7 @@ def params_with_grads(*grads, dtype=mt.float32):
 
 
 def grads_of(ps):
-    return [p.grad.data.tolist() for p in ps]
+    return [p.grad._data.tolist() for p in ps]
 
 
 def test_clip_grad_norm_scales_by_pytorchs_coefficient():
@@ -37,7 +37,7 @@ def test_clip_grad_norm_scales_by_pytorchs_coefficient():
     assert isinstance(total, mt.Tensor) and total.ndim == 0 and total.dtype == mt.float32
     assert total.item() == 13.0
     coef = np.float32(1.0) / (np.float32(13.0) + np.float32(1e-6))
-    np.testing.assert_array_equal(ps[0].grad.data, np.float32([3.0, 4.0]) * coef)
+    np.testing.assert_array_equal(ps[0].grad._data, np.float32([3.0, 4.0]) * coef)
     assert all(p.grad is g for p, g in zip(ps, grads))  # in place
     # These are PyTorch's float32 results, bit for bit.
     assert grads_of(ps) == [[0.23076921701431274, 0.307692289352417], [0.923076868057251]]
@@ -70,7 +70,7 @@ def test_clip_grad_norm_skips_missing_grads_and_accepts_one_tensor():
     q = params_with_grads([6.0, 8.0])[0]
     assert clip_grad_norm_([p, q], 5.0).item() == 10.0
     assert p.grad is None
-    np.testing.assert_allclose(q.grad.data, [3.0, 4.0], rtol=1e-6)
+    np.testing.assert_allclose(q.grad._data, [3.0, 4.0], rtol=1e-6)
     r = params_with_grads([6.0, 8.0])[0]
     assert clip_grad_norm_(r, 5.0).item() == 10.0  # a single Tensor
     d = params_with_grads([6.0, 8.0], dtype=mt.float64)[0]
@@ -80,7 +80,7 @@ def test_clip_grad_norm_skips_missing_grads_and_accepts_one_tensor():
 def test_clip_grad_norm_nonfinite():
     ps = params_with_grads([float("nan"), 1.0])
     assert math.isnan(clip_grad_norm_(ps, 1.0).item())
-    assert np.isnan(ps[0].grad.data).all()  # scaled by the NaN coefficient, as PyTorch
+    assert np.isnan(ps[0].grad._data).all()  # scaled by the NaN coefficient, as PyTorch
     ps = params_with_grads([float("inf"), 1.0])
     assert clip_grad_norm_(ps, 1.0).item() == math.inf
     with pytest.raises(RuntimeError, match="clip_grad_norm_: the total norm of order 2.0 for "
@@ -108,10 +108,10 @@ def test_clip_grad_norm_in_a_training_step():
 
     model = Net()
     (model(mt.randn(8, 3)) ** 2).sum().backward()
-    before = float(np.linalg.norm(model.w.grad.data))
+    before = float(np.linalg.norm(model.w.grad._data))
     total = clip_grad_norm_(model.parameters(), max_norm=1.0)
     assert total.item() == pytest.approx(before, rel=1e-5)
-    assert float(np.linalg.norm(model.w.grad.data)) == pytest.approx(1.0, rel=1e-5)
+    assert float(np.linalg.norm(model.w.grad._data)) == pytest.approx(1.0, rel=1e-5)
 
 
 def test_clip_grad_value():
@@ -131,9 +131,9 @@ def test_parameters_to_vector_and_back():
     assert vec.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0] and vec.shape == (5,)
     vec.sum().backward()  # differentiable, as PyTorch
     assert a.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
-    data = a.data
+    data = a._data
     vector_to_parameters(mt.arange(5, dtype=mt.float64), [a, b])
-    assert a.data is data and a.dtype == mt.float32  # copied in place, cast
+    assert a._data is data and a.dtype == mt.float32  # copied in place, cast
     assert a.tolist() == [[0.0, 1.0], [2.0, 3.0]] and b.tolist() == [4.0]
 
 

@@ -50,11 +50,11 @@ def run(make_opt, grad_fn=quadratic, steps=STEPS, w0=W0, sched=None):
     s = sched(opt) if sched else None
     out = []
     for t in range(steps):
-        p.grad = mt.tensor(grad_fn(t, p.data.copy()))
+        p.grad = mt.tensor(grad_fn(t, p._data.copy()))
         opt.step()
         if s:
             s.step()
-        out.append(p.data.copy())
+        out.append(p._data.copy())
     return np.array(out), opt
 
 
@@ -201,11 +201,11 @@ def test_sgd_momentum_buffer_starts_at_first_gradient_without_dampening():
     opt.step()
     buf = opt.state[p]["momentum_buffer"]
     assert isinstance(buf, mt.Tensor)
-    np.testing.assert_array_equal(buf.data, G_FIXED[0])  # g₁, not (1 - 0.5)·g₁
-    assert buf.data is not p.grad.data  # a copy
+    np.testing.assert_array_equal(buf._data, G_FIXED[0])  # g₁, not (1 - 0.5)·g₁
+    assert buf._data is not p.grad._data  # a copy
     p.grad = mt.tensor(G_FIXED[1])
     opt.step()
-    close(buf.data, 0.9 * G_FIXED[0] + 0.5 * G_FIXED[1])
+    close(buf._data, 0.9 * G_FIXED[0] + 0.5 * G_FIXED[1])
 
 
 def test_sgd_without_momentum_keeps_no_state():
@@ -276,7 +276,7 @@ def test_ema_momentum_is_not_dampening_beta():
     for t in range(STEPS):
         p.grad = mt.tensor(G_FIXED[t])
         opt.step()
-        b = opt.state[p]["momentum_buffer"].data
+        b = opt.state[p]["momentum_buffer"]._data
         close(b, V[t] + beta ** (t + 1) * G_FIXED[0])
     assert not np.allclose(b, V[-1], rtol=1e-3)
 
@@ -304,7 +304,7 @@ def test_lookahead_nesterov_and_pytorch_nesterov_agree_after_change_of_variables
     w, v = lecture_nesterov(grad_fn, lr, gamma)
     close(theta, w - gamma * v)
     # ... and the velocity is η times PyTorch's buffer.
-    close(opt.state[opt.param_groups[0]["params"][0]]["momentum_buffer"].data * lr, v[-1])
+    close(opt.state[opt.param_groups[0]["params"][0]]["momentum_buffer"]._data * lr, v[-1])
     assert np.abs(theta - w).max() > 1e-3  # different points, the same algorithm
 
 
@@ -336,7 +336,7 @@ def test_adagrad_matches_update_rule(case, problem):
 def test_adagrad_state_exists_before_the_first_step():
     p = mt.tensor(W0.copy(), requires_grad=True)
     opt = optim.Adagrad([p], initial_accumulator_value=0.5)
-    np.testing.assert_array_equal(opt.state[p]["sum"].data, np.full(3, 0.5))
+    np.testing.assert_array_equal(opt.state[p]["sum"]._data, np.full(3, 0.5))
     assert float(opt.state[p]["step"]) == 0.0
 
 
@@ -383,7 +383,7 @@ def test_rmsprop_eps_outside_the_root_vs_lecture_form(g, ratio):
     opt = optim.RMSprop([p], lr=lr, alpha=alpha, eps=eps)
     p.grad = mt.tensor(np.array([g]))
     opt.step()
-    ours = -p.data[0]
+    ours = -p._data[0]
     s = (1 - alpha) * g**2
     assert ours == pytest.approx(lr * g / (np.sqrt(s) + eps), rel=1e-12)
     # ratio of the steps = √(s + ε) / (√s + ε)
@@ -418,9 +418,9 @@ def test_adam_bias_correction_makes_the_first_step_lr_sized():
     g = np.array([1e-4, -3.0, 250.0])
     p.grad = mt.tensor(g)
     opt.step()
-    np.testing.assert_allclose(p.data, -0.01 * np.sign(g), rtol=1e-3)
-    close(opt.state[p]["exp_avg"].data, 0.1 * g)
-    close(opt.state[p]["exp_avg_sq"].data, 0.001 * g**2)
+    np.testing.assert_allclose(p._data, -0.01 * np.sign(g), rtol=1e-3)
+    close(opt.state[p]["exp_avg"]._data, 0.1 * g)
+    close(opt.state[p]["exp_avg_sq"]._data, 0.001 * g**2)
 
 
 def test_amsgrad_keeps_the_running_max_of_exp_avg_sq():
@@ -430,9 +430,9 @@ def test_amsgrad_keeps_the_running_max_of_exp_avg_sq():
     for t in range(STEPS):
         p.grad = mt.tensor(G_FIXED[t] * (100.0 if t < 3 else 1.0))  # large early gradients
         opt.step()
-        seen = np.maximum(seen, opt.state[p]["exp_avg_sq"].data)
-        np.testing.assert_array_equal(opt.state[p]["max_exp_avg_sq"].data, seen)
-    assert (opt.state[p]["max_exp_avg_sq"].data > opt.state[p]["exp_avg_sq"].data).all()
+        seen = np.maximum(seen, opt.state[p]["exp_avg_sq"]._data)
+        np.testing.assert_array_equal(opt.state[p]["max_exp_avg_sq"]._data, seen)
+    assert (opt.state[p]["max_exp_avg_sq"]._data > opt.state[p]["exp_avg_sq"]._data).all()
 
 
 @pytest.mark.parametrize("problem", PROBLEMS)
@@ -453,7 +453,7 @@ def test_adamw_decay_is_applied_to_the_weights_before_the_step():
     for t in range(5):
         p.grad = mt.zeros(3, dtype=mt.float64)
         opt.step()
-        close(p.data, W0 * (1 - 0.1 * 0.5) ** (t + 1))
+        close(p._data, W0 * (1 - 0.1 * 0.5) ** (t + 1))
     assert opt.param_groups[0]["decoupled_weight_decay"] is True
 
 
@@ -503,11 +503,11 @@ def test_param_groups_use_their_own_hyperparameters():
     assert opt.param_groups[1]["momentum"] == 0.9 and opt.param_groups[0]["nesterov"] is False
     ta, tb = [], []
     for t in range(STEPS):
-        a.grad = mt.tensor(quadratic(t, a.data))
-        b.grad = mt.tensor(quadratic(t, b.data))
+        a.grad = mt.tensor(quadratic(t, a._data))
+        b.grad = mt.tensor(quadratic(t, b._data))
         opt.step()
-        ta.append(a.data.copy())
-        tb.append(b.data.copy())
+        ta.append(a._data.copy())
+        tb.append(b._data.copy())
     close(np.array(ta), ref_sgd(quadratic, [0.1] * STEPS, momentum=0.9))
     close(np.array(tb), ref_sgd(quadratic, [0.01] * STEPS, momentum=0.9, nesterov=True))
 
@@ -521,11 +521,11 @@ def test_none_grads_are_skipped_and_zero_grads_are_not(name):
     opt = getattr(optim, name)([a, b], lr=0.1, **kw)
     b.grad = mt.zeros(3, dtype=mt.float64)
     opt.step()
-    np.testing.assert_array_equal(a.data, W0)  # no gradient: untouched
+    np.testing.assert_array_equal(a._data, W0)  # no gradient: untouched
     if name != "Adagrad":  # (Adagrad creates its state up front, as PyTorch)
         assert a not in opt.state
     assert b in opt.state
-    assert not np.array_equal(b.data, W0)  # a zero gradient still steps (weight decay)
+    assert not np.array_equal(b._data, W0)  # a zero gradient still steps (weight decay)
 
 
 @pytest.mark.parametrize("sched, lrs", [
@@ -561,7 +561,7 @@ def _two_groups(name, params):
 
 def _step(opt, params, t):
     for i, p in enumerate(params):
-        p.grad = mt.tensor(quadratic(t, p.data) * (i + 1))
+        p.grad = mt.tensor(quadratic(t, p._data) * (i + 1))
     opt.step()
 
 
@@ -572,7 +572,7 @@ def test_state_dict_round_trip_resumes_the_same_trajectory(name):
     for t in range(7):
         _step(opt, params, t)
     saved = copy.deepcopy(opt.state_dict())  # what a checkpoint on disk holds
-    saved_params = [p.data.copy() for p in params]
+    saved_params = [p._data.copy() for p in params]
     for t in range(7, 15):
         _step(opt, params, t)
     # A fresh run: new tensors, new optimizer, state loaded, then the same steps.
@@ -582,7 +582,7 @@ def test_state_dict_round_trip_resumes_the_same_trajectory(name):
     for t in range(7, 15):
         _step(opt2, resumed, t)
     for p, q in zip(params, resumed):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p._data, q._data)
     # loading copied the state: stepping opt2 did not touch the saved dict
     assert copy.deepcopy(saved)["state"].keys() == opt2.state_dict()["state"].keys()
 
@@ -639,7 +639,7 @@ def test_load_state_dict_restores_hyperparameters_and_accepts_numpy_arrays():
     a.grad = mt.tensor(G_FIXED[0])
     opt.step()
     sd = opt.state_dict()
-    sd = {"state": {0: {"momentum_buffer": sd["state"][0]["momentum_buffer"].data.copy()}},
+    sd = {"state": {0: {"momentum_buffer": sd["state"][0]["momentum_buffer"]._data.copy()}},
           "param_groups": [dict(sd["param_groups"][0], lr=0.3)]}
     b = mt.tensor(W0.copy(), requires_grad=True)
     opt2 = optim.SGD([b], lr=0.1, momentum=0.9)
@@ -680,12 +680,12 @@ def test_float32_parameters_stay_float32():
 
 def test_updates_are_in_place_and_under_no_grad():
     p = mt.tensor(W0.copy(), requires_grad=True)
-    arr = p.data
+    arr = p._data
     view = arr[1:]
     opt = optim.SGD([p], lr=0.1)
     p.grad = mt.tensor(G_FIXED[0])
     opt.step()
-    assert p.data is arr and p.requires_grad and p.grad_fn is None
+    assert p._data is arr and p.requires_grad and p.grad_fn is None
     close(view, (W0 - 0.1 * G_FIXED[0])[1:])
 
 
@@ -695,7 +695,7 @@ def test_zero_grad():
     p.grad = mt.tensor(G_FIXED[0])
     g = p.grad
     opt.zero_grad(set_to_none=False)
-    assert p.grad is g and (g.data == 0).all()
+    assert p.grad is g and (g._data == 0).all()
     opt.zero_grad()
     assert p.grad is None
 
@@ -832,8 +832,8 @@ def test_l1_and_l2_penalties_values_and_gradients():
     l2 = optim.l2_penalty([a, b])
     assert float(l1) == pytest.approx(5.0) and float(l2) == pytest.approx(7.5)
     (l1 + l2).backward()
-    close(a.grad.data, np.sign(a.data) + 2 * a.data)
-    close(b.grad.data, np.sign(b.data) + 2 * b.data)
+    close(a.grad._data, np.sign(a._data) + 2 * a._data)
+    close(b.grad._data, np.sign(b._data) + 2 * b._data)
     assert float(optim.l2_penalty(a)) == pytest.approx(5.0)
     with pytest.raises(ValueError, match="l1_penalty: got no parameters"):
         optim.l1_penalty([])
@@ -856,7 +856,7 @@ def test_l2_penalty_in_the_loss_equals_sgd_weight_decay():
                 loss = loss + pen * optim.l2_penalty([x])
             loss.backward()
             opt.step()
-    close(p.data, q.data)
+    close(p._data, q._data)
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -871,10 +871,10 @@ def test_zero_dim_parameters_step_like_one_element_ones(name):
         b.grad = mt.tensor(G_FIXED[t, :1])
         opt_a.step()
         opt_b.step()
-        assert a.shape == () and a.data.shape == ()
-        close(a.data.reshape(1), b.data)
+        assert a.shape == () and a._data.shape == ()
+        close(a._data.reshape(1), b._data)
     for key, value in opt_a.state[a].items():
-        assert isinstance(value.data, np.ndarray), key
+        assert isinstance(value._data, np.ndarray), key
 
 
 def test_step_bumps_the_version_so_a_stale_graph_cannot_backward():

@@ -348,7 +348,7 @@ def test_flatten_unflatten_squeeze_unsqueeze():
 def test_expand_and_repeat():
     x = leaf([[1.0], [2.0], [3.0]])
     e = x.expand(2, -1, 4)
-    assert e.shape == (2, 3, 4) and not e.data.flags.writeable
+    assert e.shape == (2, 3, 4) and not e._data.flags.writeable
     e.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[8], [8], [8]])
     assert mt.tensor(3.0).expand(2).tolist() == [3.0, 3.0]

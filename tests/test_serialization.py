@@ -69,11 +69,11 @@ def test_state_dict_round_trips_bit_exactly(tmp_path):
     assert type(back) is OrderedDict and list(back) == list(sd)
     for k, v in sd.items():
         assert type(back[k]) is mt.Tensor and back[k].dtype == v.dtype, k
-        assert back[k].data.tobytes() == v.data.tobytes(), k
+        assert back[k]._data.tobytes() == v._data.tobytes(), k
     other = Net()
     other.load_state_dict(back)
     for a, b in zip(model.state_dict().values(), other.state_dict().values()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a._data, b._data)
 
 
 def test_loading_into_a_model_of_another_shape_names_the_keys(tmp_path):
@@ -99,7 +99,7 @@ def test_optimizer_state_dict_round_trips(tmp_path):
     assert list(back["state"]) == list(sd["state"]) == [0, 1, 2]  # int keys stay ints
     for i, state in sd["state"].items():
         for name, v in state.items():
-            assert back["state"][i][name].data.tobytes() == v.data.tobytes()
+            assert back["state"][i][name]._data.tobytes() == v._data.tobytes()
     fresh = optim.Adam(Net().parameters(), lr=1.0)
     fresh.load_state_dict(back)
     assert fresh.param_groups[0]["betas"] == (0.8, 0.99)
@@ -136,11 +136,11 @@ def test_nested_python_values_round_trip(tmp_path):
 
 def test_shared_arrays_are_stored_once(tmp_path):
     w = mt.randn(3)
-    save({"a": w, "b": w.detach(), "c": w.data}, tmp_path / "s")
+    save({"a": w, "b": w.detach(), "c": w._data}, tmp_path / "s")
     with np.load(tmp_path / "s") as npz:
         assert len(npz.files) == 2  # the description and one array
     back = load(tmp_path / "s")
-    assert back["a"].data is back["b"].data is back["c"]
+    assert back["a"]._data is back["b"]._data is back["c"]
 
 
 def test_unsupported_object_fails_before_touching_the_old_file(tmp_path):

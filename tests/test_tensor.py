@@ -30,7 +30,7 @@ def test_tensor_copies_and_from_numpy_shares():
     t = mt.tensor(a)
     s = mt.from_numpy(a)
     a[0] = 5
-    assert t.data[0] == 1 and s.data[0] == 5
+    assert t._data[0] == 1 and s._data[0] == 5
 
 
 def test_scalars_never_upcast_a_float32_graph():
@@ -242,9 +242,9 @@ def test_tensor_constructor_follows_pytorchs_legacy_torch_tensor():
     assert mt.Tensor(np.array([1, 2])).dtype == mt.float32
     assert mt.Tensor(2, 3).shape == (2, 3) and mt.Tensor().shape == (0,)
     t = mt.tensor([1, 2])
-    assert mt.Tensor(t).data is t.data and mt.Tensor(t).dtype == mt.int64
+    assert mt.Tensor(t)._data is t._data and mt.Tensor(t).dtype == mt.int64
     a = np.ones(3, np.float32)
-    assert mt.Tensor(a).data is a  # a float32 array is wrapped, not copied
+    assert mt.Tensor(a)._data is a  # a float32 array is wrapped, not copied
 
 
 def test_isclose_and_allclose_follow_pytorch():
@@ -257,3 +257,33 @@ def test_isclose_and_allclose_follow_pytorch():
     assert mt.allclose(mt.ones(2, 3), mt.ones(3))  # broadcast, as torch
     with pytest.raises(ValueError, match=r"isclose: shapes \(2,\) and \(3,\)"):
         mt.isclose(mt.ones(2), mt.ones(3))
+
+
+# ---------------------------------------------------------------------- .data, as PyTorch's
+
+
+def test_data_is_a_detached_tensor_sharing_the_array():
+    p = mt.tensor([1.0, 2.0], requires_grad=True)
+    d = p.data
+    assert isinstance(d, mt.Tensor) and not d.requires_grad and d.grad_fn is None
+    assert np.shares_memory(d.numpy(), p.detach().numpy())
+
+
+def test_the_from_scratch_update_step_changes_the_parameter_in_place():
+    p = mt.tensor([1.0, 2.0], requires_grad=True)
+    arr = p.detach().numpy()
+    (p * p).sum().backward()
+    p.data += -0.1 * p.grad  # the update of nearly every from-scratch training loop
+    np.testing.assert_allclose(p.detach().numpy(), [0.8, 1.6])
+    assert p.detach().numpy() is arr and p.requires_grad and p.is_leaf
+    p.data.sub_(p.grad * 0.5)
+    np.testing.assert_allclose(p.detach().numpy(), [-0.2, -0.4])
+    (p * 3).sum().backward()  # the parameter still trains
+
+
+def test_assigning_data_rebinds_the_storage_and_rejects_non_tensors():
+    p = mt.tensor([1.0, 2.0], requires_grad=True)
+    p.data = mt.zeros(3)
+    assert p.shape == (3,) and p.requires_grad
+    with pytest.raises(TypeError, match="expected a Tensor"):
+        p.data = np.zeros(3)

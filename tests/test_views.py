@@ -213,9 +213,9 @@ def test_a_write_into_a_view_of_a_base_laid_out_column_major():
     # C-ordered gradient: CopySlices must then find the view's elements by position.
     y = mt.from_numpy(np.asfortranarray(np.arange(6.0).reshape(2, 3))).requires_grad_()
     a = y * 1
-    assert a.data.flags.f_contiguous and not a.data.flags.c_contiguous
+    assert a._data.flags.f_contiguous and not a._data.flags.c_contiguous
     flat = a.t().reshape(-1)
-    assert np.shares_memory(flat.data, a.data)
+    assert np.shares_memory(flat._data, a._data)
     x = leaf([10.0, 20.0])
     flat[1:3].copy_(x * x)
     np.testing.assert_array_equal(a.detach().numpy(), [[0.0, 400.0, 2.0], [100.0, 4.0, 5.0]])

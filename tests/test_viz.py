@@ -105,7 +105,7 @@ def test_labels_show_the_recorded_norm_and_mean_abs_of_every_gradient(sigmoid_ne
         assert f"‖g‖ {fmt_sci(s.norm)}" in label and f"mean|g| {fmt_sci(s.mean_abs)}" in label
         assert attr(label, "fillcolor") == Scale(reference=1.0).colour(s.mean_abs)
     for k, t in trace.leaves.items():
-        g = t.grad.data.astype(np.float64)
+        g = t.grad._data.astype(np.float64)
         label = vs[trace.vertex_id(("l", k))]
         assert f"‖g‖ {fmt_sci(float(np.linalg.norm(g)))}" in label
         assert f"mean|g| {fmt_sci(float(np.abs(g).mean()))}" in label
@@ -254,7 +254,7 @@ def test_module_view_draws_one_node_per_module_with_its_statistics(sigmoid_net):
     assert len(groups) == 12 and len(vs) == 12
     for i in range(0, 11, 2):
         w = model[i].weight
-        g = w.grad.data.astype(np.float64)
+        g = w.grad._data.astype(np.float64)
         label = next(v for v in groups.values() if f"<B>{i} · Linear</B>" in v)
         assert f"‖g‖ {fmt_sci(float(np.linalg.norm(g)))}" in label
         assert attr(label, "fillcolor") == Scale().colour(float(np.abs(g).mean()))

@@ -31,8 +31,8 @@ def test_gradient_flow_lists_layers_in_order_with_their_statistics():
     assert positions == sorted(positions)
     for i in (0, 2, 4):
         w = model[i].weight
-        g = w.grad.data.astype(np.float64)
-        ratio = 0.1 * np.linalg.norm(g) / np.linalg.norm(w.data.astype(np.float64))
+        g = w.grad._data.astype(np.float64)
+        ratio = 0.1 * np.linalg.norm(g) / np.linalg.norm(w._data.astype(np.float64))
         assert f"‖g‖ {fmt_sci(float(np.linalg.norm(g)))}" in src
         assert f"update/weight {fmt_sci(float(ratio))}" in src
         assert Scale().colour(float(np.abs(g).mean())) in src
@@ -64,7 +64,7 @@ def test_plot_gradient_flow_draws_one_bar_pair_per_layer():
     assert ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "2", "4"]
     means = [p.get_height() for p in ax.containers[1]]
-    expected = [float(np.abs(model[i].weight.grad.data).mean()) for i in (0, 2, 4)]
+    expected = [float(np.abs(model[i].weight.grad._data).mean()) for i in (0, 2, 4)]
     np.testing.assert_allclose(means, expected, rtol=1e-6)
     plt.close(ax.figure)
 

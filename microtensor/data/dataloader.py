@@ -382,7 +382,7 @@ class DataLoader:
             _check_range(idx, tensors[0].shape[0])
             # A tensor that requires grad goes through the indexing op, so the graph
             # records it (as stacking its samples would); others are indexed directly.
-            yield [t[idx] if t.requires_grad else Tensor._make(t.data[idx], False, None)
+            yield [t[idx] if t.requires_grad else Tensor._make(t._data[idx], False, None)
                    for t in tensors]
 
     def __repr__(self) -> str:

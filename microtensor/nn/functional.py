@@ -62,7 +62,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     ``num_classes=-1`` uses ``max + 1``. The result is int64 and not differentiable, as in
     PyTorch (``.float()`` it to use it as a target or a mask).
     """
-    t = tensor.data
+    t = tensor._data
     if t.dtype != np.int64:
         raise DtypeError(f"one_hot: expected an int64 tensor of class indices, got dtype "
                          f"{t.dtype}")

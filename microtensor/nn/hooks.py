@@ -133,7 +133,7 @@ class _BackwardHook:
             new, start = [], 0
             for i, t in enumerate(tensors):
                 new.append(BackwardHookUnpack.apply(packed, start, t.shape, t.dtype, seen, i))
-                start += t.data.size
+                start += t._data.size
         out = list(args)
         for i, t in zip(index, new):
             out[i] = t
@@ -176,12 +176,12 @@ class _BackwardHook:
             if not isinstance(g, Tensor):
                 raise TypeError(f"backward hook: expected a Tensor or None for {what} {i}, "
                                 f"got {type(g).__name__}")
-            if old is not None and (g.data.shape != old.shape or g.data.dtype != old.dtype):
+            if old is not None and (g._data.shape != old.shape or g._data.dtype != old.dtype):
                 raise RuntimeError(f"backward hook has changed {what} {i} from shape "
-                                   f"{old.shape} ({old.dtype}) to shape {g.data.shape} "
-                                   f"({g.data.dtype}); a hook may only replace a gradient by "
+                                   f"{old.shape} ({old.dtype}) to shape {g._data.shape} "
+                                   f"({g._data.dtype}); a hook may only replace a gradient by "
                                    "one of the same shape and dtype")
-            out.append(g.data)
+            out.append(g._data)
         return out
 
     def _on_grad_outputs(self, grads: list) -> list:

@@ -62,7 +62,7 @@ _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 def _check(tensor: Any, op: str) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
-    if tensor.data.dtype.kind != "f":
+    if tensor._data.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point tensor, got dtype {tensor.dtype}")
     return tensor
 
@@ -71,7 +71,7 @@ def _write(tensor: Tensor, values: Any) -> Tensor:
     # In place, outside the graph, bumping the version so a pending backward that saved
     # the old values refuses to run (as PyTorch's in-place init does).
     with no_grad():
-        tensor.data[...] = values
+        tensor._data[...] = values
         bump_version(tensor)
     return tensor
 
@@ -131,7 +131,7 @@ def _fan(tensor: Tensor, mode: str, op: str) -> int:
 
 
 def _empty(tensor: Tensor, op: str) -> bool:
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         warnings.warn(f"{op}: initializing a zero-element tensor is a no-op", stacklevel=3)
         return True
     return False
@@ -144,7 +144,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Generator | None = None) -> Tensor:
     """Fill from U(a, b)."""
     _check(tensor, "uniform_")
-    return _write(tensor, _random.uniform_values(tensor.data, a, b, generator))
+    return _write(tensor, _random.uniform_values(tensor._data, a, b, generator))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
@@ -153,7 +153,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
     _check(tensor, "normal_")
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
-    return _write(tensor, _random.normal_values(tensor.data, mean, std, generator))
+    return _write(tensor, _random.normal_values(tensor._data, mean, std, generator))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -198,7 +198,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
     # PyTorch 2.13's algorithm, draw for draw, so a seeded init matches torch.nn.init.
-    data = tensor.data
+    data = tensor._data
     dt = data.dtype.type
     if cdf((b - mean) / std) - cdf((a - mean) / std) > 0.3:
         # Most normal draws land in [a, b]: redraw (a whole fresh tensor each round, as
@@ -241,7 +241,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std  # PyTorch's order of operations: the same bound to the bit
-    return _write(tensor, _random.uniform_values(tensor.data, -bound, bound, generator))
+    return _write(tensor, _random.uniform_values(tensor._data, -bound, bound, generator))
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
@@ -250,7 +250,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
     _check(tensor, "xavier_normal_")
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return _write(tensor, _random.normal_values(tensor.data, 0.0, std, generator))
+    return _write(tensor, _random.normal_values(tensor._data, 0.0, std, generator))
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
@@ -267,7 +267,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     fan = _fan(tensor, mode, "kaiming_uniform_")
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     bound = math.sqrt(3.0) * std  # PyTorch's order of operations: the same bound to the bit
-    return _write(tensor, _random.uniform_values(tensor.data, -bound, bound, generator))
+    return _write(tensor, _random.uniform_values(tensor._data, -bound, bound, generator))
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
@@ -280,7 +280,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
         return tensor
     fan = _fan(tensor, mode, "kaiming_normal_")
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
-    return _write(tensor, _random.normal_values(tensor.data, 0.0, std, generator))
+    return _write(tensor, _random.normal_values(tensor._data, 0.0, std, generator))
 
 
 def lecun_normal_(tensor: Tensor, generator: Generator | None = None) -> Tensor:
@@ -292,7 +292,7 @@ def lecun_normal_(tensor: Tensor, generator: Generator | None = None) -> Tensor:
     """
     _check(tensor, "lecun_normal_")
     fan_in, _ = _fans(tensor, "lecun_normal_")
-    return _write(tensor, _random.normal_values(tensor.data, 0.0, 1.0 / math.sqrt(fan_in),
+    return _write(tensor, _random.normal_values(tensor._data, 0.0, 1.0 / math.sqrt(fan_in),
                                                 generator))
 
 
@@ -302,7 +302,7 @@ def lecun_uniform_(tensor: Tensor, generator: Generator | None = None) -> Tensor
     _check(tensor, "lecun_uniform_")
     fan_in, _ = _fans(tensor, "lecun_uniform_")
     bound = math.sqrt(3.0 / fan_in)
-    return _write(tensor, _random.uniform_values(tensor.data, -bound, bound, generator))
+    return _write(tensor, _random.uniform_values(tensor._data, -bound, bound, generator))
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = None) -> Tensor:
@@ -313,11 +313,11 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
                          f"got shape {getattr(tensor, 'shape', None)}")
     _check(tensor, "orthogonal_")
-    if tensor.data.size == 0:
+    if tensor._data.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
-    dt = tensor.data.dtype
+    cols = tensor._data.size // rows
+    dt = tensor._data.dtype
     flat = _random.normal_values(np.empty((rows, cols), dt), 0.0, 1.0, generator)
     if rows < cols:
         flat = flat.T

@@ -386,11 +386,11 @@ class Module:
                     continue
                 new = fn(p)
                 if new is not p:
-                    p.data = new.data
+                    p._data = new._data
                 if p.grad is not None:
                     g = fn(p.grad)
                     if g is not p.grad:
-                        p.grad = Tensor._make(g.data, False, None)
+                        p.grad = Tensor._make(g._data, False, None)
             for key, b in self._buffers.items():
                 if b is not None:
                     self._buffers[key] = fn(b)
@@ -589,7 +589,7 @@ class Module:
                                   f"Tensor or NumPy array from checkpoint but received "
                                   f"{type(value)}")
                 continue
-            src = value.data if isinstance(value, Tensor) else value
+            src = value._data if isinstance(value, Tensor) else value
             if param.ndim == 0 and src.shape == (1,):
                 src = src.reshape(())
             if src.shape != param.shape:

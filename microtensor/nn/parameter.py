@@ -42,7 +42,7 @@ class Parameter(Tensor):
             raise TypeError(f"Parameter: data must be a Tensor, got {type(data).__name__} "
                             "(wrap it with microtensor.tensor(...) first)")
         # Like torch's _make_subclass: a detached alias of data (same array, same version).
-        self.data = data.data
+        self._data = data._data
         self._grad = None
         self.grad_fn = None
         self._vc = data._vc
@@ -58,12 +58,12 @@ class Parameter(Tensor):
         # As PyTorch: a copy of the data and of requires_grad; the gradient is not copied.
         if id(self) in memo:
             return memo[id(self)]
-        result = type(self)(Tensor._make(self.data.copy(), False, None), self._rg)
+        result = type(self)(Tensor._make(self._data.copy(), False, None), self._rg)
         memo[id(self)] = result
         return result
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        return (_rebuild_parameter, (self.data, self._rg))
+        return (_rebuild_parameter, (self._data, self._rg))
 
 
 def _rebuild_parameter(data: np.ndarray, requires_grad: bool) -> Parameter:

@@ -50,11 +50,11 @@ def _as_list(parameters: Any, op: str) -> list[Tensor]:
 def _scale_grad(p: Tensor, coef: np.generic) -> None:
     g = p.grad
     with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 is NaN, as in PyTorch
-        if g.data.flags.writeable:
-            np.multiply(g.data, coef, out=g.data, casting="unsafe")
+        if g._data.flags.writeable:
+            np.multiply(g._data, coef, out=g._data, casting="unsafe")
             bump_version(g)
         else:
-            p.grad = Tensor._make((g.data * coef).astype(g.data.dtype), False, None)
+            p.grad = Tensor._make((g._data * coef).astype(g._data.dtype), False, None)
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -90,8 +90,8 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     with_grad = [p for p in params if p.grad is not None]
     if not with_grad:
         return Tensor._make(np.array(0.0, dtype=dtypes.get_default_dtype()), False, None)
-    dt = np.result_type(*[p.grad.data.dtype for p in with_grad])
-    grads = [p.grad.data.astype(np.float64, copy=False) for p in with_grad]
+    dt = np.result_type(*[p.grad._data.dtype for p in with_grad])
+    grads = [p.grad._data.astype(np.float64, copy=False) for p in with_grad]
     if math.isinf(p_norm):
         total = max(float(np.abs(g).max(initial=0.0)) for g in grads)
     else:
@@ -127,11 +127,11 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
         g = p.grad
         if g is None:
             continue
-        if g.data.flags.writeable:
-            np.clip(g.data, -clip_value, clip_value, out=g.data)
+        if g._data.flags.writeable:
+            np.clip(g._data, -clip_value, clip_value, out=g._data)
             bump_version(g)
         else:
-            p.grad = Tensor._make(np.clip(g.data, -clip_value, clip_value), False, None)
+            p.grad = Tensor._make(np.clip(g._data, -clip_value, clip_value), False, None)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -158,13 +158,13 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if vec.ndim != 1:
         raise ValueError(f"vector_to_parameters: expected a 1-D vector, got shape {vec.shape}")
     params = _as_list(parameters, "vector_to_parameters")
-    total = sum(p.data.size for p in params)
-    if total != vec.data.size:
-        raise ValueError(f"vector_to_parameters: the vector has {vec.data.size} elements but "
+    total = sum(p._data.size for p in params)
+    if total != vec._data.size:
+        raise ValueError(f"vector_to_parameters: the vector has {vec._data.size} elements but "
                          f"the parameters have {total} in total")
     start = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = vec.data[start:start + n].reshape(p.data.shape)
+        n = p._data.size
+        p._data[...] = vec._data[start:start + n].reshape(p._data.shape)
         bump_version(p)
         start += n

@@ -101,7 +101,7 @@ def _softmax_input(input: Tensor, dim: int | None, dtype: Any, name: str) -> tup
         if d.kind != "f":
             raise DtypeError(f"{name}: dtype must be a floating-point dtype, got {d}")
         input = _ew.to_dtype(input, d)  # noqa: A001
-    a = input.data
+    a = input._data
     if a.dtype.kind != "f":
         raise DtypeError(f"{name}: expected a floating-point tensor, got dtype {a.dtype} "
                          "(pass dtype=microtensor.float32 or call .float() first)")
@@ -141,7 +141,7 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
 
 
 def _float_input(input: Tensor, name: str) -> np.ndarray:  # noqa: A002
-    a = input.data
+    a = input._data
     if a.dtype.kind != "f":
         raise DtypeError(f"{name}: expected a floating-point tensor, got dtype {a.dtype} "
                          "(call .float() first)")

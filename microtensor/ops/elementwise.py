@@ -630,8 +630,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor: 
         if _is_number(other):
             return DivScalar.apply(input, other)
         return Div.apply(input, other)
-    a = input.data if isinstance(input, Tensor) else np.asarray(input)
-    b = other.data if isinstance(other, Tensor) else other
+    a = input._data if isinstance(input, Tensor) else np.asarray(input)
+    b = other._data if isinstance(other, Tensor) else other
     a, b = promote_pair(a, b)
     if rounding_mode not in ("floor", "trunc"):
         raise ValueError(
@@ -737,7 +737,7 @@ def sign(input: Tensor) -> Tensor:  # noqa: A002
 
 def _bound(x: Any) -> Any:
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if isinstance(x, np.generic):
         return x.item()
     return x
@@ -751,7 +751,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     lo, hi = _bound(min), _bound(max)
-    a = input.data
+    a = input._data
     rt = result_type(a, *(v for v in (lo, hi) if v is not None))
     if rt != a.dtype:
         input = to_dtype(input, rt)
@@ -770,7 +770,7 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 def _bool_array(condition: Any, op: str) -> np.ndarray:
-    c = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    c = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if c.dtype != np.bool_:
         raise DtypeError(f"{op}: condition must be a bool tensor, got dtype {c.dtype}")
     return c
@@ -791,7 +791,7 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:  # noqa: A002
     """``value`` where ``mask`` is True, ``input`` elsewhere; keeps ``input``'s dtype."""
     m = _bool_array(mask, "masked_fill")
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._data.ndim != 0:
             raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, got shape "
                              f"{value.shape}")
         value = to_dtype(value, input.dtype) if value.dtype != input.dtype else value
@@ -802,10 +802,10 @@ def masked_fill(input: Tensor, mask: Any, value: Any) -> Tensor:  # noqa: A002
 
 def to_dtype(input: Tensor, dtype: np.dtype) -> Tensor:  # noqa: A002
     """Cast; differentiable between float dtypes, and outside the graph otherwise."""
-    if input.data.dtype == dtype:
+    if input._data.dtype == dtype:
         return input
     if dtype.kind != "f":
-        return Tensor._make(input.data.astype(dtype), False, None)
+        return Tensor._make(input._data.astype(dtype), False, None)
     return ToDtype.apply(input, dtype)
 
 
@@ -813,8 +813,8 @@ def to_dtype(input: Tensor, dtype: np.dtype) -> Tensor:  # noqa: A002
 
 
 def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
-    x = a.data if isinstance(a, Tensor) else a
-    y = b.data if isinstance(b, Tensor) else b
+    x = a._data if isinstance(a, Tensor) else a
+    y = b._data if isinstance(b, Tensor) else b
     try:
         out = ufunc(x, y)
     except ValueError:
@@ -856,20 +856,20 @@ def logical_or(input: Any, other: Any) -> Tensor:  # noqa: A002
 
 
 def logical_not(input: Tensor) -> Tensor:  # noqa: A002
-    a = input.data
+    a = input._data
     return Tensor._make(np.logical_not(a) if a.dtype == np.bool_ else np.invert(a), False, None)
 
 
 def isnan(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(np.isnan(input.data), False, None)
+    return Tensor._make(np.isnan(input._data), False, None)
 
 
 def isinf(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(np.isinf(input.data), False, None)
+    return Tensor._make(np.isinf(input._data), False, None)
 
 
 def isfinite(input: Tensor) -> Tensor:  # noqa: A002
-    return Tensor._make(np.isfinite(input.data), False, None)
+    return Tensor._make(np.isfinite(input._data), False, None)
 
 
 def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
@@ -887,7 +887,7 @@ def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  #
 def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
              equal_nan: bool = False) -> bool:
     """Whether every element of ``input`` is close to ``other`` (see :func:`isclose`)."""
-    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 
 # --------------------------------------------------------------------------- in-place forms
@@ -910,7 +910,7 @@ def _check_leaf(t: Tensor, name: str) -> None:
 
 
 def _check_cast(t: Tensor, result: np.dtype, name: str) -> None:
-    own = t.data.dtype
+    own = t._data.dtype
     if (result.kind == "f" and own.kind != "f") or (result.kind in "iu" and own.kind == "b"):
         raise DtypeError(f"{name}: the result has dtype {result}, which cannot be written into "
                          f"a tensor of dtype {own} in place")
@@ -918,11 +918,11 @@ def _check_cast(t: Tensor, result: np.dtype, name: str) -> None:
 
 def _write_back(t: Tensor, r: Tensor, name: str) -> Tensor:
     """Store the out-of-place result ``r`` in ``t`` and make ``t`` the output of r's node."""
-    if r.data.shape != t.data.shape:
-        raise ShapeError(f"{name}: the result has shape {r.data.shape}, which cannot be written "
-                         f"into a tensor of shape {t.data.shape} in place")
-    _check_cast(t, r.data.dtype, name)
-    np.copyto(t.data, r.data, casting="unsafe")
+    if r._data.shape != t._data.shape:
+        raise ShapeError(f"{name}: the result has shape {r._data.shape}, which cannot be written "
+                         f"into a tensor of shape {t._data.shape} in place")
+    _check_cast(t, r._data.dtype, name)
+    np.copyto(t._data, r._data, casting="unsafe")
     bump_version(t)
     if getattr(t, "_base", None) is not None:
         _views.record_view_write(t, r)  # the base's graph records it; its views follow
@@ -936,7 +936,7 @@ def _write_back(t: Tensor, r: Tensor, name: str) -> Tensor:
 def _snapshot(t: Tensor) -> Tensor:
     # The tensor's value before the in-place write, as a private copy: ops that save their
     # input for backward must not see it overwritten.
-    return Tensor._make(t.data.copy(), t._rg, t.grad_fn)
+    return Tensor._make(t._data.copy(), t._rg, t.grad_fn)
 
 
 def _records(t: Tensor, other: Any) -> bool:
@@ -948,8 +948,8 @@ def inplace(t: Tensor, op: type[Function], other: Any, name: str) -> Tensor:
     if _records(t, other):
         _check_leaf(t, name)
         return _write_back(t, _OUT_OF_PLACE[op](_snapshot(t), other), name)
-    o = other.data if isinstance(other, Tensor) else other
-    a = t.data
+    o = other._data if isinstance(other, Tensor) else other
+    a = t._data
     if not (isinstance(o, np.ndarray) and o.dtype is a.dtype):
         if isinstance(o, np.generic):
             o = o.item()
@@ -971,9 +971,9 @@ def inplace_unary(t: Tensor, fn: Any, name: str, *args: Any) -> Tensor:
     if _records(t, None):
         _check_leaf(t, name)
         return _write_back(t, fn(_snapshot(t), *args), name)
-    r = fn(Tensor._make(t.data, False, None), *args)
-    _check_cast(t, r.data.dtype, name)
-    np.copyto(t.data, r.data, casting="unsafe")
+    r = fn(Tensor._make(t._data, False, None), *args)
+    _check_cast(t, r._data.dtype, name)
+    np.copyto(t._data, r._data, casting="unsafe")
     bump_version(t)
     return t
 
@@ -981,26 +981,26 @@ def inplace_unary(t: Tensor, fn: Any, name: str, *args: Any) -> Tensor:
 def fill_inplace(t: Tensor, value: Any, name: str) -> Tensor:
     """Overwrite every element with ``value`` (a number or an array of t's shape)."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if _records(t, None):
         _check_leaf(t, name)
-        return _write_back(t, Fill.apply(Tensor._make(t.data, t._rg, t.grad_fn), value), name)
-    t.data[...] = value
+        return _write_back(t, Fill.apply(Tensor._make(t._data, t._rg, t.grad_fn), value), name)
+    t._data[...] = value
     bump_version(t)
     return t
 
 
 def copy_inplace(t: Tensor, src: Any) -> Tensor:
     """``t.copy_(src)``: src broadcast to t's shape and cast to t's dtype."""
-    s = src.data if isinstance(src, Tensor) else np.asarray(src)
+    s = src._data if isinstance(src, Tensor) else np.asarray(src)
     try:
-        np.broadcast_to(s, t.data.shape)
+        np.broadcast_to(s, t._data.shape)
     except ValueError:
         raise ShapeError(f"copy_: a source of shape {s.shape} cannot be broadcast to the "
-                         f"destination's shape {t.data.shape}") from None
+                         f"destination's shape {t._data.shape}") from None
     if _records(t, src):
         _check_leaf(t, "copy_")
-        return _write_back(t, Copy.apply(Tensor._make(t.data, t._rg, t.grad_fn), src), "copy_")
-    np.copyto(t.data, s, casting="unsafe")
+        return _write_back(t, Copy.apply(Tensor._make(t._data, t._rg, t.grad_fn), src), "copy_")
+    np.copyto(t._data, s, casting="unsafe")
     bump_version(t)
     return t

@@ -89,7 +89,7 @@ def _constant(w: Any, name: str, op: str) -> np.ndarray | None:
         if w.requires_grad and is_grad_enabled():
             raise RuntimeError(f"{op}: {name} requires grad, but {op} is not differentiable "
                                f"with respect to {name} (as in PyTorch); pass {name}.detach()")
-        return w.data
+        return w._data
     return np.asarray(w)
 
 
@@ -434,7 +434,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None,  # noqa: A002
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
-    x = input.data
+    x = input._data
     n_classes = _class_count(x, op)
     w = _class_weight(weight, n_classes, op)
     t = data_of(target)
@@ -465,7 +465,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     """
     op = "nll_loss"
     _check_reduction(reduction, op)
-    x = input.data
+    x = input._data
     n_classes = _class_count(x, op)
     w = _class_weight(weight, n_classes, op)
     t = data_of(target)

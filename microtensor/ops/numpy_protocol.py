@@ -72,7 +72,7 @@ def refuse_array(t: Tensor, how: str) -> None:
 def _arr(x: Any, how: str) -> Any:
     if isinstance(x, Tensor):
         refuse_array(x, how)
-        return x.data
+        return x._data
     if isinstance(x, (list, tuple)):
         return type(x)(_arr(v, how) for v in x)
     return x

@@ -322,8 +322,8 @@ def _product_of_others(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
 
 
 def _float_only(input: Tensor, op: str) -> None:  # noqa: A002
-    if input.data.dtype.kind != "f":
-        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {input.data.dtype} "
+    if input._data.dtype.kind != "f":
+        raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {input._data.dtype} "
                          "(convert it with .float() first)")
 
 
@@ -338,7 +338,7 @@ def _nonempty(a: np.ndarray, axes: tuple[int, ...], op: str) -> None:
 
 def _int_to_int64(input: Tensor) -> Tensor:  # noqa: A002
     # PyTorch sums and multiplies bool and integer tensors in int64.
-    return _ew.to_dtype(input, dtypes.int64) if input.data.dtype.kind in "biu" else input
+    return _ew.to_dtype(input, dtypes.int64) if input._data.dtype.kind in "biu" else input
 
 
 # --------------------------------------------------------------------------- functional API
@@ -355,7 +355,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001,
         input = _ew.to_dtype(input, dtypes.to_dtype(dtype))
     else:
         input = _int_to_int64(input)
-    axes = normalize_dims(dim, input.data.ndim, "sum")
+    axes = normalize_dims(dim, input._data.ndim, "sum")
     return Sum.apply(input, axes, keepdim)
 
 
@@ -364,11 +364,11 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
     """Mean over ``dim``; the input must be floating point (or pass a float ``dtype``)."""
     if dtype is not None:
         input = _ew.to_dtype(input, dtypes.to_dtype(dtype))
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise DtypeError(f"mean: could not infer the output dtype: the input must be floating "
-                         f"point, got dtype {input.data.dtype}; pass dtype=microtensor.float32 "
+                         f"point, got dtype {input._data.dtype}; pass dtype=microtensor.float32 "
                          "or call .float() first")
-    axes = normalize_dims(dim, input.data.ndim, "mean")
+    axes = normalize_dims(dim, input._data.ndim, "mean")
     return Mean.apply(input, axes, keepdim)
 
 
@@ -383,7 +383,7 @@ def _var_args(input: Tensor, dim: Any, unbiased: Any, correction: Any, op: str):
                         f"unbiased={unbiased}, correction={correction})")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    return normalize_dims(dim, input.data.ndim, op), correction
+    return normalize_dims(dim, input._data.ndim, op), correction
 
 
 def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
@@ -410,7 +410,7 @@ def _extremum(input: Any, dim: Any, keepdim: bool, op: str) -> Any:  # noqa: A00
                              else (Min, _ew.minimum, min_result, np.argmin))
     if isinstance(dim, Tensor):  # max(a, b): the elementwise maximum
         return pair(input, dim)
-    a = input.data
+    a = input._data
     if dim is None:
         if a.size == 0:
             raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {a.shape} over all "
@@ -464,8 +464,8 @@ def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa
     (its backward is ``grad / count · (x == result)``, and nan equals nothing, so count is 0);
     ``max(x)`` instead sends the gradient to the nan.
     """
-    axes = normalize_dims(dim, input.data.ndim, "amax")
-    _nonempty(input.data, axes, "amax")
+    axes = normalize_dims(dim, input._data.ndim, "amax")
+    _nonempty(input._data, axes, "amax")
     return Amax.apply(input, axes, keepdim)
 
 
@@ -474,13 +474,13 @@ def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa
 
     With nan in a slice: nan, and a nan gradient for the slice, as :func:`amax` and PyTorch.
     """
-    axes = normalize_dims(dim, input.data.ndim, "amin")
-    _nonempty(input.data, axes, "amin")
+    axes = normalize_dims(dim, input._data.ndim, "amin")
+    _nonempty(input._data, axes, "amin")
     return Amin.apply(input, axes, keepdim)
 
 
 def _arg(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:  # noqa: A002
-    a = input.data
+    a = input._data
     fn = np.argmax if op == "argmax" else np.argmin
     if dim is None:
         if a.size == 0:
@@ -519,9 +519,9 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa
 
     Integer inputs are computed in the default float dtype. Rows of -inf give -inf.
     """
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         input = _ew.to_dtype(input, dtypes.get_default_dtype())
-    axes = normalize_dims(dim, input.data.ndim, "logsumexp")
+    axes = normalize_dims(dim, input._data.ndim, "logsumexp")
     return LogSumExp.apply(input, axes, keepdim)
 
 
@@ -541,7 +541,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) 
     elif isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"norm: p must be 'fro' or a number, got {type(p).__name__}")
     p = float(p)
-    axes = normalize_dims(dim, input.data.ndim, "norm")
+    axes = normalize_dims(dim, input._data.ndim, "norm")
     return Norm.apply(input, p, axes, keepdim)
 
 
@@ -552,12 +552,12 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # no
     input holds zeros. PyTorch takes a single int ``dim`` only; a tuple is an extension.
     """
     input = _int_to_int64(input)
-    axes = normalize_dims(dim, input.data.ndim, "prod")
+    axes = normalize_dims(dim, input._data.ndim, "prod")
     return Prod.apply(input, axes, keepdim)
 
 
 def _logical(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:  # noqa: A002
-    a = input.data
+    a = input._data
     # PyTorch quirk, kept: all/any with an empty dim tuple reduce nothing (sum reduces all).
     empty = isinstance(dim, (tuple, list)) and not dim
     axes = () if empty else normalize_dims(dim, a.ndim, op)

@@ -320,12 +320,12 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:  # noqa: A002
     can (microtensor does not distinguish ``view`` from ``reshape``).
     """
     sizes = _sizes(shape, "reshape")
-    return _reshaped(input, _infer_shape(sizes, input.data.size, input.data.shape, "reshape"))
+    return _reshaped(input, _infer_shape(sizes, input._data.size, input._data.shape, "reshape"))
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     """Swap dims ``dim0`` and ``dim1`` (a view)."""
-    n = input.data.ndim
+    n = input._data.ndim
     d0 = normalize_dim(dim0, n, "transpose")
     d1 = normalize_dim(dim1, n, "transpose")
     return as_view(Transpose, input, d0, d1)
@@ -333,7 +333,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
 
 def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
     """Reorder the dims: output dim i is input dim ``dims[i]`` (a view); a tuple or varargs."""
-    n = input.data.ndim
+    n = input._data.ndim
     dims = _sizes(dims, "permute")
     if len(dims) != n:
         raise ShapeError(f"permute: expected {n} dims (one per dim of shape {input.shape}), "
@@ -347,7 +347,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002
     """Merge dims ``start_dim`` … ``end_dim`` into one (a 0-d tensor becomes 1-d)."""
-    shape = input.data.shape
+    shape = input._data.shape
     n = len(shape)
     s = normalize_dim(start_dim, n, "flatten")
     e = normalize_dim(end_dim, n, "flatten")
@@ -364,7 +364,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
 
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A002
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
-    shape = input.data.shape
+    shape = input._data.shape
     if not shape:
         raise ShapeError("unflatten: expects a tensor with at least 1 dim, got a 0-d tensor")
     d = normalize_dim(dim, len(shape), "unflatten")
@@ -385,7 +385,7 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
     A named dim whose size is not 1 is left alone, and an empty tuple names no dim, as in
     PyTorch.
     """
-    shape = input.data.shape
+    shape = input._data.shape
     if dim is None:
         axes = range(len(shape))
     elif isinstance(dim, (tuple, list)) and not dim:
@@ -398,7 +398,7 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002
     """Insert a size-1 dim at position ``dim`` (in ``[-ndim - 1, ndim]``)."""
-    shape = input.data.shape
+    shape = input._data.shape
     d = _dim_for_new_axis(dim, len(shape), "unsqueeze")
     return _reshaped(input, shape[:d] + (1,) + shape[d:])
 
@@ -410,7 +410,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     location); ``.clone()`` it before writing into it.
     """
     sizes = _sizes(sizes, "expand")
-    shape = input.data.shape
+    shape = input._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise ShapeError(f"expand: the number of sizes given ({len(sizes)}) must be at least the "
@@ -440,7 +440,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
 def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     """Tile the tensor ``sizes[i]`` times along dim i (a copy); extra sizes add leading dims."""
     reps = _sizes(sizes, "repeat")
-    shape = input.data.shape
+    shape = input._data.shape
     if len(reps) < len(shape):
         raise ShapeError(f"repeat: got {len(reps)} repeat counts {reps} for a tensor with "
                          f"{len(shape)} dims (shape {shape}); give at least one per dim")
@@ -472,9 +472,9 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     another rank is skipped, so ``out = cat([out, batch])`` can start from ``tensor([])``.
     """
     ts = _tensor_list(tensors, "cat")
-    ndim = max(t.data.ndim for t in ts)
-    checked = [(i, t.data.shape) for i, t in enumerate(ts)
-               if not (t.data.shape == (0,) and ndim != 1)]  # the legacy empties are skipped
+    ndim = max(t._data.ndim for t in ts)
+    checked = [(i, t._data.shape) for i, t in enumerate(ts)
+               if not (t._data.shape == (0,) and ndim != 1)]  # the legacy empties are skipped
     i0, first = checked[0]
     for i, s in checked:
         if not s:
@@ -496,11 +496,11 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Stack tensors of one shape along a new dim ``dim`` (in ``[-ndim - 1, ndim]``)."""
     ts = _tensor_list(tensors, "stack")
-    first = ts[0].data.shape
+    first = ts[0]._data.shape
     for i, t in enumerate(ts):
-        if t.data.shape != first:
+        if t._data.shape != first:
             raise ShapeError(f"stack: expects tensors of one shape, got {first} at entry 0 and "
-                             f"{t.data.shape} at entry {i}")
+                             f"{t._data.shape} at entry {i}")
     d = _dim_for_new_axis(dim, len(first), "stack")
     return Stack.apply(d, *ts)
 
@@ -518,7 +518,7 @@ def _pieces(input: Tensor, d: int, sizes: list[int]) -> tuple[Tensor, ...]:  # n
 def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """Cut along ``dim`` into pieces of ``split_size_or_sections`` (an int: the last piece may be
     smaller) or of the listed sizes (which must add up to the dim's size). Returns a tuple."""
-    shape = tensor.data.shape
+    shape = tensor._data.shape
     if not shape:
         raise ShapeError("split: expects a tensor with at least 1 dim, got a 0-d tensor")
     d = normalize_dim(dim, len(shape), "split")
@@ -543,7 +543,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
     chunks = _int(chunks, "chunk", "chunks")
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
-    shape = input.data.shape
+    shape = input._data.shape
     if not shape:
         raise ShapeError("chunk: expects a tensor with at least 1 dim, got a 0-d tensor")
     d = normalize_dim(dim, len(shape), "chunk")
@@ -559,13 +559,13 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:  # noqa: A002
     ``index`` is an integer tensor with as many dims as ``input``; it may be smaller than
     ``input`` in every dim but ``dim``. The output has ``index``'s shape.
     """
-    a = input.data
-    ix = index.data if isinstance(index, Tensor) else np.asarray(index)
+    a = input._data
+    ix = index._data if isinstance(index, Tensor) else np.asarray(index)
     if ix.dtype.kind not in "iu":
         raise DtypeError(f"gather: index must be an integer tensor, got dtype {ix.dtype}")
     if a.ndim == 0 and ix.ndim == 1:  # PyTorch treats a 0-d input as 1-d here
         input = reshape(input, 1)
-        a = input.data
+        a = input._data
     if ix.ndim != a.ndim:
         raise ShapeError(f"gather: index must have as many dims as the input, got index shape "
                          f"{ix.shape} and input shape {a.shape}")
@@ -616,7 +616,7 @@ def _index_item(item: Any, op: str) -> Any:
             raise ValueError(f"{op}: slice step cannot be zero")
         return item
     if isinstance(item, Tensor):
-        arr = item.data
+        arr = item._data
     elif isinstance(item, np.ndarray):
         arr = item
     elif isinstance(item, (list, tuple, range)):
@@ -722,7 +722,7 @@ def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
     get the sum of their gradients. Ints mixed with arrays are applied first, as PyTorch does
     (NumPy would place the result's dims differently).
     """
-    idx, advanced = _normalize_index(index, input.data.shape, "getitem")
+    idx, advanced = _normalize_index(index, input._data.shape, "getitem")
     if not advanced:
         return as_view(GetItem, input, idx)
     if _mixes_ints_and_arrays(idx):
@@ -753,16 +753,16 @@ def index_put_(tensor: Tensor, indices: Any, values: Any, accumulate: bool = Fal
     if not accumulate:
         setitem(tensor, tuple(indices), values)
         return tensor
-    idx = tuple(i.data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
+    idx = tuple(i._data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
     return _index_add(tensor, idx, values)
 
 
 def _index_add(tensor: Tensor, idx: Any, values: Any) -> Tensor:
     if _records(tensor, values):
         _check_leaf(tensor, "index_put_")
-        r = IndexAdd.apply(Tensor._make(tensor.data, tensor._rg, tensor.grad_fn), values, idx)
+        r = IndexAdd.apply(Tensor._make(tensor._data, tensor._rg, tensor.grad_fn), values, idx)
         return _write_back(tensor, r, "index_put_")
-    np.add.at(tensor.data, idx, values.data if isinstance(values, Tensor) else values)
+    np.add.at(tensor._data, idx, values._data if isinstance(values, Tensor) else values)
     bump_version(tensor)
     return tensor
 
@@ -780,30 +780,30 @@ def setitem(tensor: Tensor, index: Any, value: Any) -> None:
     (``IndexPut``): the overwritten elements get no gradient, ``value`` gets theirs. A leaf
     that requires grad can only be written inside ``no_grad()``.
     """
-    idx, _ = _normalize_index(index, tensor.data.shape, "setitem")
+    idx, _ = _normalize_index(index, tensor._data.shape, "setitem")
     steps = (idx,)
     if _mixes_ints_and_arrays(idx):
         steps = _split_ints(idx)  # PyTorch's layout of the indexed part (see getitem)
-    if not tensor.data.flags.writeable:
+    if not tensor._data.flags.writeable:
         raise RuntimeError(f"setitem: the tensor of shape {tensor.shape} is read-only (an "
                            "expand()ed view, whose elements share memory); .clone() it first")
     v = value
     if not isinstance(v, (Tensor, int, float, bool, np.number, np.bool_)):
         v = np.asarray(v)
-    varr = v.data if isinstance(v, Tensor) else v
-    if _records(tensor, value) and tensor.data.dtype.kind == "f":
+    varr = v._data if isinstance(v, Tensor) else v
+    if _records(tensor, value) and tensor._data.dtype.kind == "f":
         _check_leaf(tensor, "setitem")
-        target = np.shape(_read(tensor.data, steps))
+        target = np.shape(_read(tensor._data, steps))
         if not _assignable(np.shape(varr), target):
             raise ShapeError(f"setitem: a value of shape {np.shape(varr)} cannot be broadcast "
                              f"to the indexed part's shape {target}")
-        r = IndexPut.apply(Tensor._make(tensor.data, tensor._rg, tensor.grad_fn), v, steps)
+        r = IndexPut.apply(Tensor._make(tensor._data, tensor._rg, tensor.grad_fn), v, steps)
         _write_back(tensor, r, "setitem")
         return
     try:
-        _write(tensor.data, steps, varr)
+        _write(tensor._data, steps, varr)
     except ValueError:
-        target = np.shape(_read(tensor.data, steps))
+        target = np.shape(_read(tensor._data, steps))
         raise ShapeError(f"setitem: a value of shape {np.shape(varr)} cannot be broadcast to "
                          f"the indexed part's shape {target}") from None
     bump_version(tensor)

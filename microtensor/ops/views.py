@@ -89,7 +89,7 @@ def as_view(fn: type[Function], input: Tensor, *args: Any) -> Tensor:  # noqa: A
     mark it as a view of ``input``'s base (same version counter; re-derivable after writes).
     """
     out = fn.apply(input, *args)
-    if out.data.base is None or not np.may_share_memory(out.data, input.data):
+    if out._data.base is None or not np.may_share_memory(out._data, input._data):
         return out  # a copy after all (reshape of a tensor laid out the other way)
     out._vc = input._vc
     base = getattr(input, "_base", None)
@@ -129,7 +129,7 @@ def check_view_write(t: Tensor, name: str) -> None:
             "grad mode on, so its base's graph cannot record the write; create the view with "
             "grad mode on, or .clone() it first"
         )
-    if not t.data.flags.writeable:
+    if not t._data.flags.writeable:
         raise RuntimeError(
             f"{name}: in-place write into an expand()ed view, where several elements share one "
             "memory location; .clone() it first"
@@ -140,7 +140,7 @@ def record_view_write(t: Tensor, r: Tensor) -> None:
     """After ``r``'s values were written into the view ``t``: give its base a CopySlices
     node, and re-derive the base's views (``t`` among them) from it."""
     base = t._base
-    old = Tensor._make(base.data, base._rg, base.grad_fn)
+    old = Tensor._make(base._data, base._rg, base.grad_fn)
     new = CopySlices.apply(old, r, t._view_steps)
     base.grad_fn = new.grad_fn
     base._rg = new._rg
@@ -152,7 +152,7 @@ def refresh_views(base: Tensor) -> None:
     views = getattr(base, "_views", None)
     if views is None:
         return
-    src = Tensor._make(base.data, base._rg, base.grad_fn)
+    src = Tensor._make(base._data, base._rg, base.grad_fn)
     alive = []
     for ref in views[1:]:
         v = ref()

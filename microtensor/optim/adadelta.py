@@ -61,14 +61,14 @@ class Adadelta(Optimizer):
         eps = float(group["eps"])
         weight_decay = float(group["weight_decay"])
         for p, g in self._grads(group):
-            w = p.data
+            w = p._data
             state = self.state[p]
             _first_state(state, w, "square_avg", "acc_delta")
             _count_step(state)
             if weight_decay != 0:
                 g = g + weight_decay * w
-            s = state["square_avg"].data
-            u = state["acc_delta"].data
+            s = state["square_avg"]._data
+            u = state["acc_delta"]._data
             s *= rho
             s += (1 - rho) * g * g
             std = np.sqrt(s + eps)

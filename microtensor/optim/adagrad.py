@@ -66,7 +66,7 @@ class Adagrad(Optimizer):
         state = self.state[p]
         if not state:
             state["step"] = _scalar_state(0.0)
-            state["sum"] = _state(np.full_like(p.data, group["initial_accumulator_value"]))
+            state["sum"] = _state(np.full_like(p._data, group["initial_accumulator_value"]))
         return state
 
     def _update_group(self, group: dict[str, Any]) -> None:
@@ -75,13 +75,13 @@ class Adagrad(Optimizer):
         weight_decay = float(group["weight_decay"])
         eps = float(group["eps"])
         for p, g in self._grads(group):
-            w = p.data
+            w = p._data
             state = self._init_state(p, group)
             step = _count_step(state)
             if weight_decay != 0:
                 g = g + weight_decay * w
             clr = lr / (1 + (step - 1) * lr_decay)
-            s = state["sum"].data
+            s = state["sum"]._data
             s += g * g
             std = np.sqrt(s)
             std += eps

@@ -79,7 +79,7 @@ class Adam(Optimizer):
         amsgrad = bool(group["amsgrad"])
         decoupled = bool(group["decoupled_weight_decay"])
         for p, g in self._grads(group):
-            w = p.data
+            w = p._data
             state = self.state[p]
             _first_state(state, w, "exp_avg", "exp_avg_sq")
             if amsgrad and "max_exp_avg_sq" not in state:
@@ -90,8 +90,8 @@ class Adam(Optimizer):
                     w *= 1 - lr * weight_decay
                 else:
                     g = g + weight_decay * w
-            m = state["exp_avg"].data
-            v = state["exp_avg_sq"].data
+            m = state["exp_avg"]._data
+            v = state["exp_avg_sq"]._data
             _lerp_(m, g, 1 - beta1)
             v *= beta2
             v += (1 - beta2) * g * g
@@ -100,7 +100,7 @@ class Adam(Optimizer):
             step_size = lr / bias_correction1
             bias_correction2_sqrt = bias_correction2**0.5
             if amsgrad:
-                vmax = state["max_exp_avg_sq"].data
+                vmax = state["max_exp_avg_sq"]._data
                 np.maximum(vmax, v, out=vmax)
                 denom = np.sqrt(vmax)
             else:
@@ -193,7 +193,7 @@ class NAdam(Optimizer):
         momentum_decay = float(group["momentum_decay"])
         decoupled = bool(group["decoupled_weight_decay"])
         for p, g in self._grads(group):
-            w = p.data
+            w = p._data
             state = self.state[p]
             _first_state(state, w, "exp_avg", "exp_avg_sq", mu_product=1.0)
             step = _count_step(state)
@@ -205,12 +205,12 @@ class NAdam(Optimizer):
                     g = g + weight_decay * w
             mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
             mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-            mu_product_t = state["mu_product"].data
+            mu_product_t = state["mu_product"]._data
             mu_product_t *= mu  # in the scalar dtype (float32 by default), as PyTorch
             mu_product = float(mu_product_t)
             mu_product_next = mu_product * mu_next
-            m = state["exp_avg"].data
-            v = state["exp_avg_sq"].data
+            m = state["exp_avg"]._data
+            v = state["exp_avg_sq"]._data
             _lerp_(m, g, 1 - beta1)
             v *= beta2
             v += (1 - beta2) * g * g

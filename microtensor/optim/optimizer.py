@@ -12,7 +12,7 @@ checkpoints read the same:
 
 A subclass validates its hyperparameters in :meth:`Optimizer._check_group` and
 updates one group in :meth:`Optimizer._update_group`. Updates are written in
-NumPy on the parameters' arrays, in place (``p.data`` is never rebound, so every
+NumPy on the parameters' arrays, in place (``p._data``, the array, is never rebound, so every
 view of it sees the new values), under :class:`~microtensor.no_grad`.
 """
 
@@ -68,7 +68,7 @@ def _first_state(state: dict[str, Any], w: np.ndarray, *buffers: str,
 def _count_step(state: dict[str, Any]) -> float:
     """Add this step to ``state["step"]`` in place (it is a tensor, as in PyTorch); the new
     count."""
-    step_t = state["step"].data
+    step_t = state["step"]._data
     step_t += 1
     return float(step_t)
 
@@ -161,7 +161,7 @@ class Optimizer:
             if not (p.is_leaf or p.retains_grad):
                 raise ValueError(f"{self._name}: can't optimize a non-leaf Tensor ({where} "
                                  f"was produced by {p.grad_fn.name()})")
-            if not p.data.flags.writeable:
+            if not p._data.flags.writeable:
                 raise ValueError(f"{self._name}: {where} wraps a read-only array; "
                                  "give it a writeable copy")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
@@ -266,9 +266,9 @@ class Optimizer:
             grad = p.grad
             if grad is None:
                 continue
-            g = grad.data
-            if g.shape != p.data.shape:
-                raise ShapeError(f"{self._name}.step: parameter {i} has shape {p.data.shape} "
+            g = grad._data
+            if g.shape != p._data.shape:
+                raise ShapeError(f"{self._name}.step: parameter {i} has shape {p._data.shape} "
                                  f"but its .grad has shape {g.shape}")
             params.append(p)
             grads.append(-g if maximize else g)
@@ -342,14 +342,14 @@ class Optimizer:
                 and name in _SCALAR_STATE:
             return _scalar_state(value)  # an old-style Python number
         if isinstance(value, (Tensor, np.ndarray)):
-            arr = np.array(value.data if isinstance(value, Tensor) else value)  # a copy
+            arr = np.array(value._data if isinstance(value, Tensor) else value)  # a copy
             if name not in _SCALAR_STATE:
-                if arr.shape != p.data.shape:
+                if arr.shape != p._data.shape:
                     raise ValueError(
                         f"{self._name}.load_state_dict: state {name!r} of parameter {index} "
-                        f"has shape {arr.shape}, but the parameter has shape {p.data.shape}")
+                        f"has shape {arr.shape}, but the parameter has shape {p._data.shape}")
                 if arr.dtype.kind == "f":
-                    arr = arr.astype(p.data.dtype, copy=False)
+                    arr = arr.astype(p._data.dtype, copy=False)
             return _state(arr)
         return copy.deepcopy(value)
 

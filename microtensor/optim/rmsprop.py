@@ -78,7 +78,7 @@ class RMSprop(Optimizer):
         momentum = float(group["momentum"])
         centered = bool(group["centered"])
         for p, g in self._grads(group):
-            w = p.data
+            w = p._data
             state = self.state[p]
             _first_state(state, w, "square_avg")
             if momentum > 0 and "momentum_buffer" not in state:
@@ -88,18 +88,18 @@ class RMSprop(Optimizer):
             _count_step(state)
             if weight_decay != 0:
                 g = g + weight_decay * w
-            s = state["square_avg"].data
+            s = state["square_avg"]._data
             s *= alpha
             s += (1 - alpha) * g * g
             if centered:
-                ga = state["grad_avg"].data
+                ga = state["grad_avg"]._data
                 _lerp_(ga, g, 1 - alpha)
                 avg = np.sqrt(s - ga * ga)
             else:
                 avg = np.sqrt(s)
             avg += eps
             if momentum > 0:
-                b = state["momentum_buffer"].data
+                b = state["momentum_buffer"]._data
                 b *= momentum
                 b += g / avg
                 w -= lr * b

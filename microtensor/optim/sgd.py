@@ -74,7 +74,7 @@ class SGD(Optimizer):
         weight_decay = float(group["weight_decay"])
         nesterov = bool(group["nesterov"])
         for p, g in self._grads(group):
-            w = p.data
+            w = p._data
             if weight_decay != 0:
                 g = g + weight_decay * w
             if momentum != 0:
@@ -85,8 +85,8 @@ class SGD(Optimizer):
                     # update those), and the buffer must be an array
                     buf = state["momentum_buffer"] = _state(np.array(g, dtype=w.dtype))
                 else:
-                    b = buf.data
+                    b = buf._data
                     b *= momentum
                     b += (1 - dampening) * g
-                g = g + momentum * buf.data if nesterov else buf.data
+                g = g + momentum * buf._data if nesterov else buf._data
             w -= lr * g

@@ -365,7 +365,7 @@ def _evaluate(model: nn.Module, x: mt.Tensor, y: mt.Tensor) -> tuple[float, floa
         out = model(x)
         loss = float(nn.functional.cross_entropy(out, y).item())
     model.train()
-    return float((out.data.argmax(axis=1) == y.data).mean()), loss
+    return float((out._data.argmax(axis=1) == y._data).mean()), loss
 
 
 def _median(values: np.ndarray) -> float:
@@ -422,7 +422,7 @@ def run_one(spec: RunSpec, config: Config, data: tuple, legend: bool = False
         layer_grad_end={k: float(gn[k][-1]) for k in weight_layers if k in gn},
         unit_spread={k: float(spread[k][-1]) for k in weight_layers if k in spread},
         findings=findings, diagnosis=diagnosis(findings),
-        first_layer=first.weight.data.astype(np.float64).copy(),
+        first_layer=first.weight._data.astype(np.float64).copy(),
         flow_start=watch.flow_start, flow_end=flow_end)
     return result, watch.legend_flow
 

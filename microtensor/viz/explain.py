@@ -182,12 +182,12 @@ def explain_backward(output: Tensor, params: Any = None, *, gradient: Any = None
 
     root_name = names.nodes[id(order[0])][0] if id(order[0]) in names.nodes else "output"
     if gradient is None:
-        if output.data.size != 1:
+        if output._data.size != 1:
             raise ValueError(f"explain_backward: output has shape {output.shape}; pass "
                              "gradient= of that shape, or reduce it first (e.g. .sum())")
-        g0 = np.ones_like(output.data)
+        g0 = np.ones_like(output._data)
     else:
-        g0 = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
+        g0 = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient,
                         dtype=output.dtype).reshape(output.shape)
     grads: dict[int, np.ndarray] = {id(order[0]): g0}
     leaf_grads: dict[int, tuple[str, np.ndarray]] = {}

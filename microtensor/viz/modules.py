@@ -74,7 +74,7 @@ def _looks_like_parameter(t: Tensor) -> bool:
 
 def numel(t: Any) -> int:
     """Elements of a microtensor or torch tensor."""
-    return int(t.numel()) if is_torch_tensor(t) else int(t.data.size)
+    return int(t.numel()) if is_torch_tensor(t) else int(t._data.size)
 
 
 def l2_norm(t: Any) -> float:
@@ -83,7 +83,7 @@ def l2_norm(t: Any) -> float:
         from .torch_graph import torch_norm
 
         return torch_norm(t)
-    return float(math.sqrt(float((t.data.astype("float64") ** 2).sum())))
+    return float(math.sqrt(float((t._data.astype("float64") ** 2).sum())))
 
 
 def module_prefix(param_name: str) -> str:

@@ -64,7 +64,7 @@ def leaf_grad_summary(t: Tensor) -> GradSummary | None:
         return torch_leaf_grad_summary(t)
     if t.grad is None:
         return None
-    return summarize_grad(t.grad.data, exact=True)
+    return summarize_grad(t.grad._data, exact=True)
 
 
 def leaf_grad_flags(t: Tensor, backwarded: bool, graph_pass: int | None) -> list[str]:

@@ -164,7 +164,7 @@ class Trace:
             g = self.order[key[1]].output_grad
         else:
             t = self.leaves[key[1]].grad
-            g = None if t is None else t.data
+            g = None if t is None else t._data
         if g is None or g.size != 1:
             return None
         return g.reshape(()).item()
@@ -187,7 +187,7 @@ class Trace:
         """The first tensor whose *value* is NaN/Inf: a leaf, the op ``detect_anomaly``
         caught first, or (without that mode) just the output."""
         for k, t in self.leaves.items():
-            if t.dtype.kind == "f" and not np.isfinite(t.data).all():
+            if t.dtype.kind == "f" and not np.isfinite(t._data).all():
                 return Culprit(("l", k), "a leaf holds NaN/Inf values")
         caught = [(rec.seq, i, rec) for i, n in enumerate(self.order)
                   if (rec := anomaly_of(n)) is not None and rec.nonfinite]
@@ -196,7 +196,7 @@ class Trace:
             where = f" at {rec.where}" if rec.where else ""
             return Culprit(("n", i), f"forward: {self.op_name(i)}{where} produced the first "
                            f"NaN/Inf ({rec.nonfinite} element(s))", [i])
-        out = self.output.data
+        out = self.output._data
         if out.dtype.kind == "f" and not np.isfinite(out).all():
             return Culprit(self.root_key(), "forward: the output is NaN/Inf; run the forward "
                            "under microtensor.viz.detect_anomaly() to find the first op")
@@ -206,10 +206,10 @@ class Trace:
         """Tensors known to hold NaN/Inf values (leaves, the output, ops caught by
         ``detect_anomaly``)."""
         bad = {("l", k) for k, t in self.leaves.items()
-               if t.dtype.kind == "f" and not np.isfinite(t.data).all()}
+               if t.dtype.kind == "f" and not np.isfinite(t._data).all()}
         bad |= {("n", i) for i, n in enumerate(self.order)
                 if (rec := anomaly_of(n)) is not None and rec.nonfinite}
-        out = self.output.data
+        out = self.output._data
         if out.dtype.kind == "f" and not np.isfinite(out).all():
             bad.add(self.root_key())
         return bad
@@ -243,11 +243,11 @@ class Trace:
     def value(self, key: Key) -> np.ndarray | None:
         """The tensor's value when it is at hand (leaves, the output, named tensors)."""
         if key[0] == "l":
-            return self.leaves[key[1]].data
+            return self.leaves[key[1]]._data
         if key == self.root_key():
-            return self.output.data
+            return self.output._data
         named = self.names.nodes.get(id(self.order[key[1]]))
-        return named[1].data if named else None
+        return named[1]._data if named else None
 
     def describe(self, key: Key) -> str:
         name = self.name(key)
