@@ -180,8 +180,8 @@ def _resolve(node: ast.AST, scope: dict) -> Any:
     """The object a Name or a ``module.attr`` node names (None for anything else)."""
     if isinstance(node, ast.Name):
         return scope.get(node.id)
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        base = scope.get(node.value.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, (ast.Name, ast.Attribute)):
+        base = _resolve(node.value, scope)  # ``_ops.elementwise.Exp``: modules all the way
         if isinstance(base, types.ModuleType):
             return getattr(base, node.attr, None)
     return None
@@ -234,7 +234,10 @@ def public_names(modules: list[types.ModuleType]) -> dict[type, list[str]]:
                 listed.add(name)
                 add(_named_after(uses.of(fn), name, owners), name)
     seen = set()  # a method under a second name (clip = clamp) is listed once
-    for name, fn in vars(Tensor).items():
+    methods = {}  # Tensor's own and its mixins' (microtensor/tensor/), the class's first
+    for cls in reversed(Tensor.__mro__):
+        methods.update(vars(cls))
+    for name, fn in methods.items():
         if not isinstance(fn, types.FunctionType) or fn in seen:
             continue
         seen.add(fn)

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..tensor import Tensor, _format
+from ..tensor import Tensor
+from ..tensor.core import _format
 
 __all__ = ["Parameter"]
 

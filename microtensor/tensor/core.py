@@ -10,19 +10,28 @@ on ``x * y`` lands on ``Mul``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import dtypes
-from .device import device
-from .errors import DtypeError
+import microtensor as _mt
+
+from .. import dtypes
+from .. import ops as _ops
+from ..device import device
+from ..errors import DtypeError, normalize_dim
+from .creation import CreationMethods
+from .indexing import IndexingMethods
+from .linalg import LinalgMethods
+from .pointwise import PointwiseMethods
+from .reduction import ReductionMethods
 
 __all__ = ["Tensor", "tensor"]
 
 
-class Tensor:
+class Tensor(PointwiseMethods, ReductionMethods, IndexingMethods, LinalgMethods,
+             CreationMethods):
     """A multi-dimensional array that can record the ops applied to it.
 
     Create one with :func:`microtensor.tensor` (which infers the dtype and
@@ -159,7 +168,7 @@ class Tensor:
         if not self._rg:
             raise RuntimeError("retain_grad: the tensor does not require grad")
         if self.grad_fn is not None:
-            _autograd.retain_output_grad(self.grad_fn, self)
+            _mt.autograd.retain_output_grad(self.grad_fn, self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned Tensor
@@ -169,7 +178,7 @@ class Tensor:
                                "does not require grad")
         if self.grad_fn is not None:
             return self.grad_fn.register_hook(hook)
-        from .autograd import _RemovableHandle
+        from ..autograd import _RemovableHandle
 
         if self._hooks is None:
             self._hooks = []
@@ -187,7 +196,7 @@ class Tensor:
         """
         if inputs is not None:
             ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-            grads = _autograd.grad([self], ins, None if gradient is None else [gradient],
+            grads = _mt.autograd.grad([self], ins, None if gradient is None else [gradient],
                                    retain_graph=retain_graph, create_graph=create_graph,
                                    allow_unused=True)
             for t, g in zip(ins, grads):
@@ -195,7 +204,7 @@ class Tensor:
                     t.grad = g if t.grad is None else Tensor._make(t.grad._data + g._data,
                                                                    False, None)
             return
-        _autograd.backward([self], None if gradient is None else [gradient],
+        _mt.autograd.backward([self], None if gradient is None else [gradient],
                            retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self) -> Tensor:
@@ -276,18 +285,18 @@ class Tensor:
         return self._data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        _np_protocol.refuse_array(self, "turned a gradient into a NumPy array")
+        _ops.numpy_protocol.refuse_array(self, "turned a gradient into a NumPy array")
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         """``np.exp(t)``, ``arr * t`` ...: the matching op (see ops/numpy_protocol.py)."""
-        return _np_protocol.array_ufunc(ufunc, method, inputs, kwargs)
+        return _ops.numpy_protocol.array_ufunc(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         """``np.where``, ``np.sum`` ...: ops inside a recorded backward, arrays elsewhere."""
-        return _np_protocol.array_function(func, args, kwargs)
+        return _ops.numpy_protocol.array_function(func, args, kwargs)
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``, ``to("cpu")`` or ``to(other_tensor)``: a cast (differentiable)."""
@@ -303,7 +312,7 @@ class Tensor:
             device(kwargs["device"])  # raises for anything but the CPU
         if dtype is None:
             return self
-        return _ew.to_dtype(self, dtypes.to_dtype(dtype))
+        return _ops.elementwise.to_dtype(self, dtypes.to_dtype(dtype))
 
     def type(self, dtype: Any = None) -> Any:
         if dtype is None:
@@ -314,32 +323,32 @@ class Tensor:
         return self.to(other.dtype)
 
     def float(self) -> Tensor:
-        return _ew.to_dtype(self, dtypes.float32)
+        return _ops.elementwise.to_dtype(self, dtypes.float32)
 
     def double(self) -> Tensor:
-        return _ew.to_dtype(self, dtypes.float64)
+        return _ops.elementwise.to_dtype(self, dtypes.float64)
 
     def half(self) -> Tensor:
-        return _ew.to_dtype(self, dtypes.float16)
+        return _ops.elementwise.to_dtype(self, dtypes.float16)
 
     def long(self) -> Tensor:
-        return _ew.to_dtype(self, dtypes.int64)
+        return _ops.elementwise.to_dtype(self, dtypes.int64)
 
     def int(self) -> Tensor:
-        return _ew.to_dtype(self, dtypes.int32)
+        return _ops.elementwise.to_dtype(self, dtypes.int32)
 
     def bool(self) -> Tensor:
-        return _ew.to_dtype(self, dtypes.bool)
+        return _ops.elementwise.to_dtype(self, dtypes.bool)
 
     def cpu(self) -> Tensor:
         return self
 
     def clone(self) -> Tensor:
         """A copy with its own data that stays in the graph (gradient flows through)."""
-        return _ew.Clone.apply(self)
+        return _ops.elementwise.Clone.apply(self)
 
     def contiguous(self) -> Tensor:
-        return self if self._data.flags.c_contiguous else _ew.Clone.apply(self)
+        return self if self._data.flags.c_contiguous else _ops.elementwise.Clone.apply(self)
 
     # ------------------------------------------------------------------ Python protocol
 
@@ -381,478 +390,115 @@ class Tensor:
     # ------------------------------------------------------------------ operators
 
     def __add__(self, other: Any) -> Tensor:
-        return _ew.Add.apply(self, other)
+        return _ops.elementwise.Add.apply(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ew.Add.apply(other, self)
+        return _ops.elementwise.Add.apply(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ew.Sub.apply(self, other)
+        return _ops.elementwise.Sub.apply(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ew.Sub.apply(other, self)
+        return _ops.elementwise.Sub.apply(other, self)
 
     def __mul__(self, other: Any) -> Tensor:
         if type(other) is Tensor:  # the common case: skip mul()'s dispatch on numbers
-            return _ew.Mul.apply(self, other)
-        return _ew.mul(self, other)
+            return _ops.elementwise.Mul.apply(self, other)
+        return _ops.elementwise.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ew.mul(other, self)
+        return _ops.elementwise.mul(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ew.div(self, other)
+        return _ops.elementwise.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ew.Div.apply(other, self)
+        return _ops.elementwise.Div.apply(other, self)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return _ew.floor_divide(self, other)
+        return _ops.elementwise.floor_divide(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return _ew.floor_divide(other, self)
+        return _ops.elementwise.floor_divide(other, self)
 
     def __mod__(self, other: Any) -> Tensor:
-        return _ew.Remainder.apply(self, other)
+        return _ops.elementwise.Remainder.apply(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return _ew.Remainder.apply(other, self)
+        return _ops.elementwise.Remainder.apply(other, self)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return _ew.pow(self, exponent)
+        return _ops.elementwise.pow(self, exponent)
 
     def __rpow__(self, base: Any) -> Tensor:
-        return _ew.pow(base, self)
+        return _ops.elementwise.pow(base, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _la.matmul(self, other)
+        return _ops.linalg.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _la.matmul(other, self)
+        return _ops.linalg.matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return _ew.Neg.apply(self)
+        return _ops.elementwise.Neg.apply(self)
 
     def __pos__(self) -> Tensor:
         return self
 
     def __abs__(self) -> Tensor:
-        return _ew.Abs.apply(self)
+        return _ops.elementwise.Abs.apply(self)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ew.eq(self, other)
+        return _ops.elementwise.eq(self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _ew.ne(self, other)
+        return _ops.elementwise.ne(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return _ew.lt(self, other)
+        return _ops.elementwise.lt(self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return _ew.le(self, other)
+        return _ops.elementwise.le(self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return _ew.gt(self, other)
+        return _ops.elementwise.gt(self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _ew.ge(self, other)
+        return _ops.elementwise.ge(self, other)
 
     def __invert__(self) -> Tensor:
-        return _ew.logical_not(self)
+        return _ops.elementwise.logical_not(self)
 
     def __and__(self, other: Any) -> Tensor:
-        return _ew.logical_and(self, other)
+        return _ops.elementwise.logical_and(self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return _ew.logical_or(self, other)
+        return _ops.elementwise.logical_or(self, other)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _sh.getitem(self, index)
+        return _ops.shape.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        _sh.setitem(self, index, value)
+        _ops.shape.setitem(self, index, value)
 
     # ------------------------------------------------------------------ in-place ops
 
     def __iadd__(self, other: Any) -> Tensor:
-        return _ew.inplace(self, _ew.Add, other, "add_")
+        return _ops.elementwise.inplace(self, _ops.elementwise.Add, other, "add_")
 
     def __isub__(self, other: Any) -> Tensor:
-        return _ew.inplace(self, _ew.Sub, other, "sub_")
+        return _ops.elementwise.inplace(self, _ops.elementwise.Sub, other, "sub_")
 
     def __imul__(self, other: Any) -> Tensor:
-        return _ew.inplace(self, _ew.Mul, other, "mul_")
+        return _ops.elementwise.inplace(self, _ops.elementwise.Mul, other, "mul_")
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return _ew.inplace(self, _ew.Div, other, "div_")
+        return _ops.elementwise.inplace(self, _ops.elementwise.Div, other, "div_")
 
-    def add_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        """``self += alpha * other`` in place."""
-        return _ew.inplace(self, _ew.Add, other if alpha == 1 else other * alpha, "add_")
-
-    def sub_(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        """``self -= alpha * other`` in place."""
-        return _ew.inplace(self, _ew.Sub, other if alpha == 1 else other * alpha, "sub_")
-
-    def mul_(self, other: Any) -> Tensor:
-        return _ew.inplace(self, _ew.Mul, other, "mul_")
-
-    def div_(self, other: Any) -> Tensor:
-        return _ew.inplace(self, _ew.Div, other, "div_")
-
-    def pow_(self, exponent: Any) -> Tensor:
-        return _ew.inplace(self, _ew.Pow, exponent, "pow_")
-
-    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        return _ew.inplace_unary(self, _ew.clamp, "clamp_", min, max)
-
-    clip_ = clamp_
-
-    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
-        """``self[indices] = values`` (``+=`` with repeats adding up when ``accumulate``)."""
-        return _sh.index_put_(self, indices, values, accumulate)
-
-    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
-        return _sh.index_put_(self.clone(), indices, values, accumulate)
-
-    def relu_(self) -> Tensor:
-        return _ew.inplace_unary(self, _ew.relu, "relu_")
-
-    def neg_(self) -> Tensor:
-        return _ew.inplace_unary(self, _ew.neg, "neg_")
-
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place (cuts the gradient to what was here)."""
-        return _ew.fill_inplace(self, 0, "zero_")
-
-    def fill_(self, value: Any) -> Tensor:
-        return _ew.fill_inplace(self, value, "fill_")
-
-    def copy_(self, src: Any) -> Tensor:
-        """Copy ``src`` (broadcast to this shape) into this tensor in place."""
-        return _ew.copy_inplace(self, src)
-
-    # The in-place samplers draw PyTorch's numbers: see microtensor/random.py.
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
-        """Fill in place from U(a, b), using the global seed (or ``generator``)."""
-        return _ew.fill_inplace(self, _random.uniform_values(self._data, a, b, generator),
-                                "uniform_")
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-        """Fill in place from N(mean, std**2), using the global seed (or ``generator``)."""
-        return _ew.fill_inplace(self, _random.normal_values(self._data, mean, std, generator),
-                                "normal_")
-
-    def random_(self, from_: int | None = None, to: int | None = None, *,
-                generator: Any = None) -> Tensor:
-        """Fill with integers: ``random_()`` [0, 2**mantissa] (floats) or [0, max] (ints);
-        ``random_(to)`` [0, to); ``random_(from_, to)`` [from_, to)."""
-        return _ew.fill_inplace(self, _random.random_values(self._data, from_, to, generator),
-                                "random_")
-
-    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
-        """Fill from the exponential distribution of rate ``lambd``."""
-        return _ew.fill_inplace(self, _random.exponential_values(self._data, lambd, generator),
-                                "exponential_")
-
-    def bernoulli_(self, p: float = 0.5, *, generator: Any = None) -> Tensor:
-        """Fill with 1 (probability ``p``) or 0."""
-        return _ew.fill_inplace(self, _random.bernoulli_values(self._data, p, generator),
-                                "bernoulli_")
-
-    # ------------------------------------------------------------------ elementwise math
-
-    def add(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return _ew.add(self, other, alpha=alpha)
-
-    def sub(self, other: Any, *, alpha: Any = 1) -> Tensor:
-        return _ew.sub(self, other, alpha=alpha)
-
-    def mul(self, other: Any) -> Tensor:
-        return _ew.mul(self, other)
-
-    def div(self, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-        return _ew.div(self, other, rounding_mode=rounding_mode)
-
-    def pow(self, exponent: Any) -> Tensor:
-        return _ew.pow(self, exponent)
-
-    def neg(self) -> Tensor:
-        return _ew.Neg.apply(self)
-
-    def exp(self) -> Tensor:
-        return _ew.Exp.apply(self)
-
-    def log(self) -> Tensor:
-        return _ew.Log.apply(self)
-
-    def sqrt(self) -> Tensor:
-        return _ew.Sqrt.apply(self)
-
-    def abs(self) -> Tensor:
-        return _ew.Abs.apply(self)
-
-    def sin(self) -> Tensor:
-        return _ew.Sin.apply(self)
-
-    def cos(self) -> Tensor:
-        return _ew.Cos.apply(self)
-
-    def tanh(self) -> Tensor:
-        return _ew.Tanh.apply(self)
-
-    def sigmoid(self) -> Tensor:
-        return _ew.Sigmoid.apply(self)
-
-    def relu(self) -> Tensor:
-        return _ew.Relu.apply(self)
-
-    def square(self) -> Tensor:
-        return _ew.Square.apply(self)
-
-    def reciprocal(self) -> Tensor:
-        return _ew.Reciprocal.apply(self)
-
-    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        return _ew.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other: Any) -> Tensor:
-        return _ew.maximum(self, other)
-
-    def minimum(self, other: Any) -> Tensor:
-        return _ew.minimum(self, other)
-
-    def where(self, condition: Any, other: Any) -> Tensor:
-        return _ew.where(condition, self, other)
-
-    def masked_fill(self, mask: Any, value: Any) -> Tensor:
-        return _ew.masked_fill(self, mask, value)
-
-    def eq(self, other: Any) -> Tensor:
-        return _ew.eq(self, other)
-
-    def ne(self, other: Any) -> Tensor:
-        return _ew.ne(self, other)
-
-    def lt(self, other: Any) -> Tensor:
-        return _ew.lt(self, other)
-
-    def le(self, other: Any) -> Tensor:
-        return _ew.le(self, other)
-
-    def gt(self, other: Any) -> Tensor:
-        return _ew.gt(self, other)
-
-    def ge(self, other: Any) -> Tensor:
-        return _ew.ge(self, other)
-
-    def isnan(self) -> Tensor:
-        return _ew.isnan(self)
-
-    def isinf(self) -> Tensor:
-        return _ew.isinf(self)
-
-    def isfinite(self) -> Tensor:
-        return _ew.isfinite(self)
-
-    def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
-                equal_nan: bool = False) -> Tensor:
-        return _ew.isclose(self, other, rtol, atol, equal_nan)
-
-    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
-                 equal_nan: bool = False) -> bool:
-        return _ew.allclose(self, other, rtol, atol, equal_nan)
-
-    def sign(self) -> Tensor:
-        return _ew.Sign.apply(self)
-
-    # ------------------------------------------------------------------ reductions
-
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
-            axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        """``axis`` and ``keepdims`` are aliases of ``dim`` and ``keepdim``, as in PyTorch."""
-        dim, keepdim = _dim_aliases(dim, keepdim, axis, keepdims, "sum")
-        return _red.sum(self, dim, keepdim, dtype=dtype)
-
-    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
-             axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        """``axis`` and ``keepdims`` are aliases of ``dim`` and ``keepdim``, as in PyTorch."""
-        dim, keepdim = _dim_aliases(dim, keepdim, axis, keepdims, "mean")
-        return _red.mean(self, dim, keepdim, dtype=dtype)
-
-    def var(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
-            correction: Any = None) -> Tensor:
-        return _red.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
-            correction: Any = None) -> Tensor:
-        return _red.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _red.max(self, dim, keepdim)
-
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        return _red.min(self, dim, keepdim)
-
-    def amax(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return _red.amax(self, dim, keepdim)
-
-    def amin(self, dim: Any = (), keepdim: bool = False) -> Tensor:
-        return _red.amin(self, dim, keepdim)
-
-    def argmax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.argmax(self, dim, keepdim)
-
-    def argmin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.argmin(self, dim, keepdim)
-
-    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
-        return _red.logsumexp(self, dim, keepdim)
-
-    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.norm(self, p, dim, keepdim)
-
-    def prod(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.prod(self, dim, keepdim)
-
-    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.all(self, dim, keepdim)
-
-    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _red.any(self, dim, keepdim)
-
-    def softmax(self, dim: int) -> Tensor:
-        return _act.softmax(self, dim)
-
-    def log_softmax(self, dim: int) -> Tensor:
-        return _act.log_softmax(self, dim)
-
-    # ------------------------------------------------------------------ shape
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return _sh.reshape(self, *shape)
-
-    def view(self, *shape: Any) -> Tensor:
-        """The same memory in a new shape; where that needs a copy, raise as PyTorch does.
-
-        ``x.t().view(-1)`` or ``x.expand(2, 3).view(6)`` raise ``RuntimeError`` ("view size
-        is not compatible with input tensor's size and stride ..."); :meth:`reshape` copies.
-        Differs from PyTorch on purpose: only a view (transpose, permute, expand, slicing ...)
-        of a tensor laid out contiguously has PyTorch's strides for sure, so only there does
-        ``view`` raise. Other tensors are laid out by NumPy, sometimes otherwise than PyTorch
-        (``conv2d``'s output is channels-last, PyTorch's is contiguous and views freely): for
-        them, and for the elementwise results of a non-contiguous tensor, ``view`` copies
-        when it must, like ``reshape``.
-        """
-        return _no_copy(self, _sh.reshape(self, *shape))
-
-    def view_as(self, other: Tensor) -> Tensor:
-        return _no_copy(self, _sh.reshape(self, other.shape))
-
-    def reshape_as(self, other: Tensor) -> Tensor:
-        return _sh.reshape(self, other.shape)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        return _sh.transpose(self, dim0, dim1)
-
-    def t(self) -> Tensor:
-        if self._data.ndim > 2:
-            raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {self.shape}")
-        return self if self._data.ndim < 2 else _sh.transpose(self, 0, 1)
-
-    @property
-    def T(self) -> Tensor:
-        """All dimensions reversed (the matrix transpose for 2-D)."""
-        return _sh.permute(self, *range(self._data.ndim - 1, -1, -1))
-
-    @property
-    def mT(self) -> Tensor:
-        """The last two dimensions swapped (a batch of matrices transposed)."""
-        if self._data.ndim < 2:
-            raise ValueError(f"mT: needs at least 2 dims, got shape {self.shape}")
-        return _sh.transpose(self, -2, -1)
-
-    def permute(self, *dims: Any) -> Tensor:
-        return _sh.permute(self, *dims)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return _sh.flatten(self, start_dim, end_dim)
-
-    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
-        return _sh.unflatten(self, dim, sizes)
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        return _sh.squeeze(self, dim)
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        return _sh.unsqueeze(self, dim)
-
-    def expand(self, *sizes: Any) -> Tensor:
-        return _sh.expand(self, *sizes)
-
-    def expand_as(self, other: Tensor) -> Tensor:
-        return _sh.expand(self, other.shape)
-
-    def repeat(self, *sizes: Any) -> Tensor:
-        return _sh.repeat(self, *sizes)
-
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-        return _sh.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        return _sh.chunk(self, chunks, dim)
-
-    def gather(self, dim: int, index: Any) -> Tensor:
-        return _sh.gather(self, dim, index)
-
-    # ------------------------------------------------------------------ linear algebra
-
-    def matmul(self, other: Any) -> Tensor:
-        return _la.matmul(self, other)
-
-    def mm(self, other: Any) -> Tensor:
-        return _la.mm(self, other)
-
-    def bmm(self, other: Any) -> Tensor:
-        return _la.bmm(self, other)
-
-    def dot(self, other: Any) -> Tensor:
-        return _la.dot(self, other)
-
-
-# ---------------------------------------------------------------------- views
-
-
-def _no_copy(t: Tensor, out: Tensor) -> Tensor:
-    """``out``, ``t`` reshaped, if that took no copy where PyTorch's ``view`` would refuse one.
-
-    PyTorch's strides are known for a view of a contiguous tensor (the same as NumPy's
-    then); see :meth:`Tensor.view` for why other tensors copy rather than raise.
-    """
-    if out._data.size and not np.may_share_memory(out._data, t._data):  # reshape copied
-        base = getattr(t, "_base", None)  # set on views (see ops/views.py)
-        if base is not None and base._data.flags.c_contiguous:
-            raise RuntimeError(
-                f"view: view size is not compatible with input tensor's size and stride (at "
-                f"least one dimension spans across two contiguous subspaces): shape {t.shape} "
-                f"into {out.shape}. Use .reshape(...) instead."
-            )
-    return out
 
 
 # ---------------------------------------------------------------------- construction
 
-
-def _dim_aliases(dim: Any, keepdim: bool, axis: Any, keepdims: bool | None,
-                 op: str) -> tuple[Any, bool]:
-    if axis is not None:
-        if dim is not None:
-            raise TypeError(f"{op}: got both dim and its alias axis")
-        dim = axis
-    return dim, keepdim if keepdims is None else keepdims
 
 
 def _check_grad_assignment(t: Tensor, g: Any) -> None:
@@ -948,18 +594,6 @@ def _format(t: Tensor) -> str:
     elif t._rg:
         extras.append("requires_grad=True")
     return "tensor(" + body + "".join(", " + e for e in extras) + ")"
-
-
-# The ops import Function from autograd, which imports Tensor from here: load them last.
-from . import autograd as _autograd  # noqa: E402
-from . import random as _random  # noqa: E402
-from .errors import normalize_dim  # noqa: E402
-from .ops import activation as _act  # noqa: E402
-from .ops import elementwise as _ew  # noqa: E402
-from .ops import linalg as _la  # noqa: E402
-from .ops import numpy_protocol as _np_protocol  # noqa: E402
-from .ops import reduction as _red  # noqa: E402
-from .ops import shape as _sh  # noqa: E402
 
 _CPU = device("cpu")
 _device = device

@@ -1,0 +1,19 @@
+"""The Tensor class, split by PyTorch's doc categories.
+
+=============  ===================================================================
+``core``       the class: its data, autograd state, conversions, Python operators
+``pointwise``  pointwise math and comparisons, with their in-place ``_`` forms
+``reduction``  reductions and scans
+``indexing``   shapes, views, indexing, joining and splitting
+``linalg``     matrix products and decompositions
+``creation``   ``new_*`` factories and the in-place samplers
+=============  ===================================================================
+
+Each method category is a mixin class whose methods call one op each in
+``microtensor/ops/``; ``Tensor`` inherits them all, so "go to definition" on
+``x.exp`` lands on the method and one more step on the op.
+"""
+
+from .core import Tensor, data_of, tensor
+
+__all__ = ["Tensor", "data_of", "tensor"]
