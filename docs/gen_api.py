@@ -386,7 +386,8 @@ CATEGORIES: list[Category] = [
 # Present in microtensor, with a difference its docstrings state. Keep each to one clause;
 # the docstring has the detail.
 DIFFERS: dict[str, str] = {
-    "torch.autograd.Function": "forward and backward see NumPy arrays, not Tensors",
+    "torch.autograd.Function": "several differentiable outputs must share one dtype; an "
+                               "unused output's gradient is zeros, never None",
     "torch.device": "the CPU only: any other device type raises ValueError",
     "torch.max": "with dim, tied maxima share the gradient (PyTorch: all to the returned index)",
     "torch.min": "with dim, tied minima share the gradient (PyTorch: all to the returned index)",

@@ -53,7 +53,7 @@ __all__ = [
     "backward_order",
     "detect_anomaly",
     "enable_grad",
-    "functional",
+    "functional", "function",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -159,8 +159,24 @@ class Node:
     _retain: weakref.ref | None = None
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
-        """Keep arrays for backward; the engine checks they are not modified in place meanwhile."""
+        """Keep arrays for backward; the engine checks they are not modified in place meanwhile.
+
+        (A user's Function, see microtensor/autograd_function.py, saves Tensors here.)"""
         self.saved_tensors = arrays
+
+    # PyTorch's ctx API for user-defined Functions (microtensor/autograd_function.py).
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """Declare the inputs that ``forward`` modified in place (and returns)."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
+        """Declare outputs that get no gradient (indices, masks ...)."""
+        self._non_diff = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether ``backward`` gets zeros (default) or ``None`` for outputs with no gradient."""
+        self.materialize_grads = bool(value)
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -178,10 +194,12 @@ class Node:
     @property
     def function(self) -> type[Function]:
         """The :class:`Function` subclass this node applied."""
-        return self._fn
+        return getattr(self._fn, "user", self._fn)  # (a user's, not its engine-side node)
 
     def name(self) -> str:
-        """PyTorch-style node name, e.g. ``MulBackward0``."""
+        """PyTorch-style node name, e.g. ``MulBackward0`` (``CubeBackward`` for a user's)."""
+        if getattr(self._fn, "custom", False):
+            return f"{self._fn.__name__}Backward"
         return f"{self._fn.__name__}Backward0"
 
     @property
@@ -304,28 +322,31 @@ def _freed_message(node: Node) -> str:
 class Function:
     """Base class of every differentiable op, and of user-defined ones.
 
-    Subclass it with two static methods and call ``.apply``::
+    Subclass it with two static methods and call ``.apply``, as in PyTorch::
 
         class Cube(Function):
             '''f(x) = x**3;  df/dx = 3 x**2.'''
 
             @staticmethod
-            def forward(ctx, x):          # x is a NumPy array
+            def forward(ctx, x):          # x is a Tensor (run under no_grad)
                 ctx.save_for_backward(x)
                 return x ** 3
 
             @staticmethod
-            def backward(ctx, grad):      # grad: NumPy array shaped like the output
+            def backward(ctx, grad):      # grad: a Tensor shaped like the output
                 (x,) = ctx.saved_tensors
                 return grad * 3 * x ** 2  # one gradient per forward argument
 
         y = Cube.apply(t)
 
-    Difference from PyTorch: ``forward`` and ``backward`` see NumPy arrays, not
-    Tensors (so a formula reads like the whiteboard). Non-tensor arguments are
-    passed through unchanged; ``backward`` returns ``None`` (or nothing, at
-    the end of the tuple) for them. Gradients may have the broadcast shape
-    and promoted dtype of the output: the engine reduces them to each input.
+    A user's subclass gets PyTorch's contract (see microtensor/autograd_function.py):
+    Tensors in and out, ``ctx.needs_input_grad``, ``mark_dirty``,
+    ``mark_non_differentiable``, ``set_materialize_grads``, the split form with
+    ``setup_context``, and a backward that is differentiable when written with
+    differentiable ops. microtensor's own ops (``microtensor/ops/``) subclass it with
+    the same two methods on NumPy arrays instead, so a formula runs at NumPy's speed;
+    their gradients may have the broadcast shape and promoted dtype of the output: the
+    engine reduces them to each input.
     """
 
     # True for ops whose output may share memory with their first input (reshape, indexing
@@ -345,9 +366,28 @@ class Function:
     # rest come from ctx). A recorded backward differentiates it instead.
     composite: Callable | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__module__.startswith("microtensor."):
+            # A user's Function, written for PyTorch: Tensors in and out. Its own apply and
+            # the engine-side node type are made once, here, so microtensor's ops pay nothing.
+            from .autograd_function import make_node_function, tensor_apply
+            cls.apply = classmethod(tensor_apply)
+            cls._node_function = make_node_function(cls)
+
     @staticmethod
     def forward(ctx: Node, *args: Any) -> np.ndarray:
         raise NotImplementedError("Function subclasses must implement forward(ctx, ...)")
+
+    @staticmethod
+    def setup_context(ctx: Node, inputs: tuple, output: Any) -> None:
+        """PyTorch 2's split form: ``forward(*args)`` without ctx, then this saves for backward."""
+        raise NotImplementedError("setup_context is not overridden")
+
+    @staticmethod
+    def vjp(ctx: Node, *grad_outputs: Any) -> Any:
+        """The other name of ``backward``, as in PyTorch (define either)."""
+        raise NotImplementedError("Function subclasses must implement backward(ctx, grad)")
 
     @staticmethod
     def backward(ctx: Node, grad: np.ndarray) -> Any:
@@ -1038,3 +1078,7 @@ from .reference_sweep import reference_backward  # noqa: E402
 
 # Importable by that name, as in PyTorch: ``from microtensor.autograd.functional import ...``
 sys.modules[__name__ + ".functional"] = functional
+# ``from microtensor.autograd.function import once_differentiable``, as in PyTorch.
+from . import autograd_function as function  # noqa: E402
+
+sys.modules[__name__ + ".function"] = function

@@ -114,8 +114,8 @@ def _local_backward(node: Node, g: Any, create_graph: bool) -> tuple:
     for counter, expected, index, _ in getattr(node, "_versions", ()):
         if counter[0] != expected:
             raise RuntimeError(ag._version_message(node, counter[0], expected, index))
-    if not create_graph:
-        result = node._fn.backward(node, g)
+    if not create_graph or getattr(node._fn, "custom", False):
+        result = node._fn.backward(node, g)  # (a user's Function runs on Tensors itself)
     else:
         if node._fn.twice_differentiable:
             with graph_backward(node.name()):

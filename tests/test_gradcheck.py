@@ -31,7 +31,7 @@ class HalfCube(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         g = grad * 3 * x**2
-        g.flat[-1] /= 3  # the bug: the last element's derivative is x**2, not 3 x**2
+        g.view(-1)[-1] /= 3  # the bug: the last element's derivative is x**2, not 3 x**2
         return g
 
 
