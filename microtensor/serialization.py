@@ -33,25 +33,18 @@ after loading.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-import re
-import stat
-import tempfile
+import pickle
 import zipfile
 from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
+from .atomic_file import fspath, refuse_special, write_atomically
 from .tensor import Tensor
-
-try:
-    import fcntl
-except ImportError:  # Windows, where a file another process has open cannot be deleted anyway
-    fcntl = None
 
 __all__ = ["load", "save"]
 
@@ -61,8 +54,6 @@ _VERSION = 1
 _ARRAY_KINDS = "biufc"  # what .npy stores without pickle
 _MAX_EXPANSION = 100  # load decompresses at most this many times the file's size, in total
 _PEEK_LIMIT = 100  # entries of a refused file whose .npy header is read to name pickled content
-_TMP_SUFFIX = ".microtensor-tmp"
-_TMP_RANDOM = "[a-z0-9_]{8}"  # what tempfile.mkstemp puts between prefix and suffix
 
 
 # ---------------------------------------------------------------------- encoding
@@ -206,7 +197,7 @@ def _array_names(root: Any) -> list[str]:
         if isinstance(node, list):
             stack.extend(node)
         elif isinstance(node, dict):
-            if node.get("$") in ("tensor", "ndarray", "npscalar") \
+            if node.get("$") in ("tensor", "ndarray", "npscalar", "pickle") \
                     and isinstance(node.get("array"), str):
                 names.add(node["array"])
             stack.extend(node.values())
@@ -216,194 +207,50 @@ def _array_names(root: Any) -> list[str]:
 # ---------------------------------------------------------------------- save
 
 
-def _fspath(path: Any, op: str) -> str:
-    try:
-        p = os.fspath(path)
-    except TypeError:
-        raise TypeError(f"{op}: path must be a str or os.PathLike, got "
-                        f"{type(path).__name__}") from None
-    return p if isinstance(p, str) else os.fsdecode(p)
+def save(obj: Any, f: Any, pickle_module: Any = None, pickle_protocol: int = 2,
+         _use_new_zipfile_serialization: bool = True,
+         _disable_byteorder_record: bool = False) -> None:
+    """Save ``obj`` (e.g. ``model.state_dict()``) to ``f`` as one ``.npz``; a path atomically.
 
+    ``f`` is a path (``str`` or ``os.PathLike``) or a binary file object (``io.BytesIO``,
+    an open file), as in PyTorch. A path is written exactly there (no ``.npz`` is
+    appended), and an existing file is replaced only once the new one is completely on
+    disk. If ``f`` is a symlink, the file it points to is replaced and the link stays, as
+    with ``torch.save``. Temporary files that earlier saves to the same file left behind
+    when killed are removed.
 
-def _file_kind(mode: int) -> str:
-    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return kind
-    return "not a regular file"
-
-
-def _refuse_special(path: str, real: str, mode: int, op: str, verb: str) -> None:
-    """Raise if ``path`` (which resolves to ``real``) is anything but a regular file."""
-    if stat.S_ISREG(mode):
-        return
-    kind = _file_kind(mode)
-    via = f"a symlink to '{real}', which is " if os.path.islink(path) else ""
-    what = f"it is {via}{kind}" + ("" if stat.S_ISDIR(mode) else ", not a regular file")
-    error = IsADirectoryError if stat.S_ISDIR(mode) else OSError
-    raise error(f"{op}: cannot {verb} '{path}': {what}")
-
-
-def _save_target(path: str) -> str:
-    """The regular file ``save`` replaces: ``path``, or through symlinks the file they name.
-
-    A new file (or a dangling symlink's missing target) is fine if its folder exists.
-    """
-    if path.endswith(("/", os.sep)) and not os.path.isdir(path):
-        raise IsADirectoryError(f"save: cannot write '{path}': a path ending in a separator "
-                                "names a folder")
-    real = os.path.realpath(path)
-    folder = os.path.dirname(real)
-    if not os.path.isdir(folder):
-        link = f" (it is a symlink to '{real}')" if os.path.islink(path) else ""
-        raise FileNotFoundError(f"save: cannot write '{path}'{link}: the folder '{folder}' "
-                                "does not exist")
-    try:
-        mode = os.stat(real).st_mode
-    except FileNotFoundError:
-        return real
-    except OSError as e:  # e.g. a symlink loop
-        raise OSError(e.errno, f"save: cannot write '{path}': {e.strerror}") from None
-    _refuse_special(path, real, mode, "save", "write")
-    return real
-
-
-def _temp_prefix(name: str) -> str:
-    # ".<name>.": hidden, and recognisably this destination's. A long name is shortened (a
-    # hash keeps it apart from its neighbours) so the temp name stays within NAME_MAX.
-    if len(os.fsencode(name)) > 200:
-        name = name[:50] + "~" + hashlib.sha256(os.fsencode(name)).hexdigest()[:16]
-    return "." + name + "."
-
-
-def _remove_stale_temps(folder: str, prefix: str) -> None:
-    """Delete the temporary files that killed saves to this destination left behind."""
-    pattern = re.compile(re.escape(prefix) + _TMP_RANDOM + re.escape(_TMP_SUFFIX))
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return
-    for name in names:
-        if pattern.fullmatch(name):
-            _remove_if_abandoned(os.path.join(folder, name))
-
-
-def _remove_if_abandoned(tmp: str) -> None:
-    # A save in progress, in this process or another, holds a lock on its temp file until it
-    # has renamed it; the OS drops the lock of a killed process. So a file we can lock is stale.
-    if fcntl is None:
-        try:
-            os.unlink(tmp)  # Windows refuses while the writing process has it open
-        except OSError:
-            pass
-        return
-    try:
-        if not stat.S_ISREG(os.lstat(tmp).st_mode):
-            return
-        fd = os.open(tmp, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # OSError if a save holds it
-        locked, now = os.fstat(fd), os.lstat(tmp)
-        if (locked.st_dev, locked.st_ino) == (now.st_dev, now.st_ino):
-            os.unlink(tmp)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _open_temp(folder: str, prefix: str) -> tuple[int, str]:
-    """Create and lock a new temporary file; returns its descriptor and path."""
-    while True:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=_TMP_SUFFIX)
-        if fcntl is None:
-            return fd, tmp
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError:  # a file system without locks: its cleanup cannot lock either
-            return fd, tmp
-        if os.fstat(fd).st_nlink > 0:
-            return fd, tmp
-        # Another save's cleanup deleted it in the instant before we locked it: try again.
-        os.close(fd)
-
-
-def save(obj: Any, path: str | os.PathLike) -> None:
-    """Save ``obj`` (e.g. ``model.state_dict()``) to ``path`` as one ``.npz``, atomically.
-
-    The file is written exactly at ``path`` (no ``.npz`` is appended). An existing file
-    is replaced only once the new one is completely on disk. If ``path`` is a symlink, the
-    file it points to is replaced and the link stays, as with ``torch.save``. Temporary
-    files that earlier saves to the same file left behind when killed are removed.
+    What the format describes (dicts, lists, tuples, Tensors, arrays, numbers, strings;
+    every state dict) is stored without pickle. Anything else, a whole ``nn.Module`` say,
+    is pickled (with ``pickle_module`` and ``pickle_protocol``, as in PyTorch), and
+    :func:`load` opens such a file only with ``weights_only=False``. The last two
+    arguments are PyTorch's and change nothing here.
 
     Raises:
-        TypeError: ``obj`` contains something that cannot be saved without pickle; the
-            message gives its place, e.g. ``obj['state'][0]['step']``.
-        FileNotFoundError: the folder of ``path`` (or of the file it links to) does not
+        pickle.PicklingError, TypeError, AttributeError: ``obj`` is neither describable nor
+            picklable (a lambda, say).
+        FileNotFoundError: the folder of the path (or of the file it links to) does not
             exist.
-        PermissionError: the folder of ``path`` is not writable.
-        IsADirectoryError: ``path`` is a folder (or links to one).
-        OSError: ``path`` is (or links to) a FIFO, a device or a socket.
+        PermissionError: the folder of the path is not writable.
+        IsADirectoryError: the path is a folder (or links to one).
+        OSError: the path is (or links to) a FIFO, a device or a socket.
     """
-    path = _fspath(path, "save")
+    to_file = hasattr(f, "write")
+    path = None if to_file else fspath(f, "save")
     enc = _Encoder()
-    root = enc.encode(obj, "obj")  # fails before anything touches the disk
+    try:
+        root = enc.encode(obj, "obj")  # fails before anything touches the disk
+    except TypeError:
+        dumps = (pickle_module or pickle).dumps
+        enc = _Encoder()
+        enc.arrays = {"a0": np.frombuffer(dumps(obj, protocol=pickle_protocol), np.uint8)}
+        root = {"$": "pickle", "array": "a0"}
     meta = json.dumps({"format": _FORMAT, "version": _VERSION, "object": root},
                       ensure_ascii=False, allow_nan=False)
     entries = {_META: np.frombuffer(meta.encode("utf-8"), dtype=np.uint8), **enc.arrays}
-
-    target = _save_target(path)
-    folder, prefix = os.path.dirname(target), _temp_prefix(os.path.basename(target))
-    _remove_stale_temps(folder, prefix)
-    try:
-        fd, tmp = _open_temp(folder, prefix)
-    except PermissionError:
-        raise PermissionError(f"save: cannot write '{path}': permission denied for the "
-                              f"folder '{folder}'") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, allow_pickle=False, **entries)
-            f.flush()
-            os.fsync(f.fileno())
-            os.chmod(tmp, _file_mode(target))
-            if fcntl is not None:  # rename while locked, so no cleanup takes it for stale
-                os.replace(tmp, target)
-        if fcntl is None:  # Windows cannot rename a file that is open
-            os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(folder)
-
-
-def _file_mode(path: str) -> int:
-    # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
-    try:
-        return os.stat(path).st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
-def _fsync_folder(folder: str) -> None:
-    # Make the rename itself durable (POSIX); not possible everywhere, so best effort.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    if to_file:
+        np.savez(f, allow_pickle=False, **entries)
+    else:
+        write_atomically(path, lambda file: np.savez(file, allow_pickle=False, **entries))
 
 
 # ---------------------------------------------------------------------- load
@@ -532,41 +379,76 @@ def _read_exactly(f: Any, out: memoryview) -> None:
         raise ValueError("more data than the header describes")
 
 
-def load(path: str | os.PathLike) -> Any:
+def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
+         weights_only: bool | None = None, mmap: bool | None = None,
+         **pickle_load_args: Any) -> Any:
     """Load what :func:`save` wrote: Tensors come back as Tensors, arrays as arrays.
 
-    The file is treated as untrusted: only the entries its description names are read,
-    each only after its declared size has been checked against its dtype and shape, and
-    at most 100 times the file's size is decompressed in total.
+    ``f`` is a path or a binary file object, as in PyTorch. The file is treated as
+    untrusted: only the entries its description names are read, each only after its
+    declared size has been checked against its dtype and shape, and at most 100 times the
+    file's size is decompressed in total. A pickled object (what :func:`save` makes of a
+    whole Module) is unpickled only with ``weights_only=False``: unpickling can run any
+    code, so do it only for files you trust. ``weights_only`` defaults to True, as in
+    PyTorch 2.6 and later. ``map_location`` may name the CPU (or be a dict or function,
+    which are not needed: every tensor is on the CPU); a CUDA device raises, as on a
+    PyTorch build without CUDA. ``mmap`` is accepted and ignored (the arrays are read
+    into memory).
 
     Raises:
-        FileNotFoundError: no file at ``path``.
-        IsADirectoryError: ``path`` is a folder.
-        OSError: ``path`` is a FIFO, a device or a socket.
+        FileNotFoundError: no file at the path.
+        IsADirectoryError: the path is a folder.
+        OSError: the path is a FIFO, a device or a socket.
         ValueError: the file is not a microtensor save, is corrupt or crafted (the
-            message names the file and what is wrong), or contains pickled objects (which
-            are never unpickled: that could run arbitrary code).
+            message names the file and what is wrong), or is an ``.npz`` holding pickled
+            arrays (never unpickled).
+        pickle.UnpicklingError: the file holds a pickled object and ``weights_only`` is
+            not False.
     """
-    path = _fspath(path, "load")
+    _check_map_location(map_location)
+    unpickle = None if weights_only or weights_only is None else (
+        lambda data: (pickle_module or pickle).loads(data, **pickle_load_args))
+    if hasattr(f, "read"):
+        name = getattr(f, "name", None) or type(f).__name__
+        start = f.tell()
+        size = f.seek(0, os.SEEK_END) - start
+        f.seek(start)
+        return _load_zip(f, str(name), size, unpickle)
+    path = fspath(f, "load")
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: '{path}'")
-    _refuse_special(path, os.path.realpath(path), os.stat(path).st_mode, "load", "read")
-    with open(path, "rb") as f:
-        if f.read(4) != b"PK\x03\x04":
-            raise ValueError(f"load: '{path}' is not a microtensor save (not an .npz archive)")
-        f.seek(0)
-        try:
-            zf = zipfile.ZipFile(f)
-        except MemoryError:
-            raise
-        except Exception as e:  # BadZipFile, EOFError, OSError, ... on a damaged directory
-            raise ValueError(f"load: '{path}' is a corrupt or truncated .npz file "
-                             f"({_short(e)})") from None
-        with zf:
-            return _load_archive(_Archive(zf, path, os.fstat(f.fileno()).st_size))
+    refuse_special(path, os.path.realpath(path), os.stat(path).st_mode, "load", "read")
+    with open(path, "rb") as file:
+        return _load_zip(file, path, os.fstat(file.fileno()).st_size, unpickle)
 
 
-def _load_archive(archive: _Archive) -> Any:
+def _check_map_location(map_location: Any) -> None:
+    if map_location is None or callable(map_location) or isinstance(map_location, dict):
+        return
+    if str(map_location).split(":")[0] != "cpu":
+        raise RuntimeError(
+            f"load: attempting to deserialize onto device {str(map_location)!r}, but "
+            "microtensor runs on the CPU only (as a PyTorch build without CUDA); use "
+            "map_location='cpu'")
+
+
+def _load_zip(f: Any, path: str, size: int, unpickle: Any) -> Any:
+    start = f.tell()
+    if f.read(4) != b"PK\x03\x04":
+        raise ValueError(f"load: '{path}' is not a microtensor save (not an .npz archive)")
+    f.seek(start)
+    try:
+        zf = zipfile.ZipFile(f)
+    except MemoryError:
+        raise
+    except Exception as e:  # BadZipFile, EOFError, OSError, ... on a damaged directory
+        raise ValueError(f"load: '{path}' is a corrupt or truncated .npz file "
+                         f"({_short(e)})") from None
+    with zf:
+        return _load_archive(_Archive(zf, path, size), unpickle)
+
+
+def _load_archive(archive: _Archive, unpickle: Any = None) -> Any:
     path = archive.path
     if archive.info(_META) is None:
         pickled = archive.find_pickled(archive.npy_names(set()))
@@ -611,4 +493,20 @@ def _load_archive(archive: _Archive) -> Any:
     present = [n for n in names if archive.info(n) is not None]
     archive.check_sizes([_META, *present])
     arrays = {name: archive.read(name) for name in present}
-    return _Decoder(arrays, path).decode(desc["object"])
+    root = desc["object"]
+    if isinstance(root, dict) and root.get("$") == "pickle":
+        return _unpickle(arrays.get(root.get("array")), path, unpickle)
+    return _Decoder(arrays, path).decode(root)
+
+
+def _unpickle(data: Any, path: str, unpickle: Any) -> Any:
+    if unpickle is None:
+        raise pickle.UnpicklingError(
+            f"load: '{path}' holds a pickled object (save() pickles what is not a state "
+            "dict, such as a whole Module), and weights_only=True does not unpickle: it "
+            "could run arbitrary code. Load it with weights_only=False only if you trust "
+            "where the file came from; better, save and load model.state_dict()")
+    if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 1:
+        raise ValueError(f"load: '{path}' has a malformed microtensor description (its "
+                         "pickled object is not stored as bytes)")
+    return unpickle(data.tobytes())
