@@ -381,27 +381,109 @@ CATEGORIES: list[Category] = [
         graph.saved_tensors_hooks graph.register_multi_grad_hook forward_ad.dual_level
         forward_ad.make_dual forward_ad.unpack_dual Variable
     """)),
+    # ---- func.rst (function transforms; vmap is out of scope, below)
+    Category("torch.func", "", "torch.func.", _names("""
+        grad grad_and_value vjp jacrev jacfwd hessian functional_call
+    """)),
 ]
 
 # Present in microtensor, with a difference its docstrings state. Keep each to one clause;
 # the docstring has the detail.
 DIFFERS: dict[str, str] = {
+    "torch.func.jacfwd": "computed by reverse mode: the same values, at jacrev's cost",
+    "torch.func.functional_call": "a plain call of the module in another thread meanwhile "
+                                  "sees the substituted tensors",
     "torch.autograd.Function": "several differentiable outputs must share one dtype; an "
                                "unused output's gradient is zeros, never None",
-    "torch.device": "the CPU only: any other device type raises ValueError",
+    "torch.device": "compares equal to its string (device('cpu') == 'cpu' is True); only the "
+                    "CPU holds tensors, as a CPU-only PyTorch build",
     "torch.max": "with dim, tied maxima share the gradient (PyTorch: all to the returned index)",
     "torch.min": "with dim, tied minima share the gradient (PyTorch: all to the returned index)",
     "torch.Tensor.max": "as torch.max: tied maxima share the gradient",
     "torch.Tensor.min": "as torch.min: tied minima share the gradient",
     "torch.norm": "p='nuc' is not supported; 'fro' is accepted with any number of dims",
     "torch.Tensor.norm": "as torch.norm: no p='nuc'",
-    "torch.Tensor.dtype": "a numpy.dtype (microtensor.float32 is numpy.dtype('float32'))",
+    "torch.sort": "always stable: stable=False gives the stable=True order",
+    "torch.Tensor.sort": "as torch.sort: always stable",
+    "torch.argsort": "always stable: stable=False gives the stable=True order",
+    "torch.Tensor.argsort": "as torch.argsort: always stable",
+    "torch.topk": "sorted=False still sorts; of tied values the earliest index is taken",
+    "torch.Tensor.topk": "as torch.topk: always sorted, earliest index among ties",
+    "torch.kthvalue": "of tied values the first in a stable sort is returned",
+    "torch.Tensor.kthvalue": "as torch.kthvalue: first of tied values in a stable sort",
+    "torch.median": "with dim, of tied values the first in a stable sort is returned",
+    "torch.Tensor.median": "as torch.median: first of tied values in a stable sort",
+    "torch.unique": "sorted=False still sorts (as PyTorch's CPU kernel mostly does)",
+    "torch.Tensor.unique": "as torch.unique: always sorted",
+    "torch.prod": "dim may also be a tuple of dims (PyTorch: one int)",
+    "torch.Tensor.prod": "as torch.prod: dim may be a tuple",
+    "torch.bincount": "no gradient for weights (PyTorch records one whose backward raises)",
+    "torch.heaviside": "the result never requires grad (PyTorch records one whose backward "
+                       "raises)",
+    "torch.Tensor.heaviside": "as torch.heaviside: the result never requires grad",
+    "torch.histogram": "no gradient for weight (PyTorch records one whose backward raises)",
+    "torch.Tensor.is_inference": "always False: inference_mode makes ordinary tensors",
+    "torch.inference_mode": "tensors made inside are ordinary (usable later with autograd)",
+    "torch.set_num_threads": "recorded only: NumPy's BLAS threads are fixed at start",
+    "torch.set_default_dtype": "float32 and float64 only",
+    "torch.uint64": "a name only: uint64 tensors are refused (NumPy promotes uint64 with "
+                    "int64 to float64)",
+    "torch.bfloat16": "a name only: NumPy has no bfloat16",
+    "torch.Tensor.stride": "a NumPy view may have negative strides ([::-1])",
+    "torch.linspace": "may differ from PyTorch's SIMD kernel in the last bit",
+    "torch.rand": "float32 and float64 only (no PyTorch-matching float16 sampler)",
+    "torch.randn": "float32 and float64 only (no PyTorch-matching float16 sampler)",
+    "torch.utils.data.IterableDataset": "num_workers is ignored (one process)",
     "torch.Tensor.view": "may copy where NumPy's layout is not PyTorch's (a conv2d output)",
+    "torch.meshgrid": "no warning when indexing is omitted (it is 'ij', PyTorch's default)",
+    "torch.scatter": "reduce='add'/'multiply' is differentiable (PyTorch's backward raises)",
+    "torch.Tensor.scatter": "as torch.scatter: reduce= is differentiable",
+    "torch.Tensor.scatter_": "as torch.scatter: reduce= is differentiable",
+    "torch.Tensor.unfold": "where windows overlap (step < size) the view is read-only",
+    "torch.Tensor.squeeze_": "refused on a tensor that has live views of its own",
+    "torch.Tensor.unsqueeze_": "refused on a tensor that has live views of its own",
+    "torch.Tensor.t_": "refused on a tensor that has live views of its own",
+    "torch.Tensor.transpose_": "refused on a tensor that has live views of its own",
+    "torch.gather": "sparse_grad is accepted and ignored (gradients are dense)",
+    "torch.Tensor.gather": "as torch.gather: sparse_grad is ignored",
     "torch.nn.Module": "no global, always_call or state-dict hooks",
     "torch.nn.Conv2d": "padding_mode 'zeros' only",
     "torch.nn.utils.vector_to_parameters": "copies into each parameter (PyTorch makes views)",
     "torch.optim.Adagrad": "a param group's own initial_accumulator_value is used",
     "torch.utils.data.DataLoader": "batch_size=None is one full batch; num_workers is ignored",
+    "torch.linalg.inv_ex": "a singular matrix's inverse is all nan (PyTorch: LAPACK's partial "
+                           "result), and not differentiable",
+    "torch.cholesky_solve": "the forward reads the whole factor (PyTorch: one triangle); "
+                            "gradients agree",
+    "torch.Tensor.cholesky_solve": "as torch.cholesky_solve: the whole factor is read",
+    "torch.cholesky_inverse": "the forward reads the whole factor (PyTorch: one triangle)",
+    "torch.Tensor.cholesky_inverse": "as torch.cholesky_inverse: the whole factor is read",
+    "torch.linalg.pinv": "hermitian=True reads the whole matrix (its SVD), not one triangle",
+    "torch.linalg.solve_triangular": "an exactly singular triangle raises LinAlgError "
+                                     "(PyTorch returns inf/nan)",
+    "torch.linalg.lstsq": "solution is pinv(A) B and rank counts singular values, for every "
+                          "driver (same results for full-rank A)",
+    "torch.cdist": "compute_mode is accepted and ignored: distances are never computed by matmul",
+    "torch.linalg.det": "at an exactly singular matrix the gradient is the adjugate (its true "
+                        "derivative; PyTorch 2.13 gives 0 when LU meets an exact zero pivot)",
+    "torch.det": "as torch.linalg.det: the adjugate at an exactly singular matrix",
+    "torch.linalg.svd": "singular vectors' signs are NumPy's LAPACK's, which may differ from "
+                        "PyTorch's by a sign per (u, v) pair (wide matrices, mostly)",
+    "torch.svd_lowrank": "as torch.linalg.svd: a sign per (u, v) pair may differ; same draws "
+                         "and values",
+    "torch.pca_lowrank": "as torch.svd_lowrank: a sign per (u, v) pair may differ",
+    "torch.geqrf": "no gradient (PyTorch records one whose backward raises)",
+    "torch.linalg.ldl_factor": "no gradient (PyTorch records one whose backward raises); the "
+                               "error for a singular input is a LinAlgError",
+    "torch.linalg.ldl_factor_ex": "no gradient (PyTorch records one whose backward raises)",
+    "torch.linalg.ldl_solve": "no gradient (PyTorch records one whose backward raises)",
+    "torch.matmul": "operands of different dtypes are promoted (PyTorch raises)",
+    "torch.mm": "as torch.matmul: mixed dtypes are promoted",
+    "torch.bmm": "as torch.matmul: mixed dtypes are promoted",
+    "torch.linalg.cholesky_ex": "a failed matrix's L is all nan (PyTorch: LAPACK's partial "
+                                "result)",
+    "torch.linalg.solve_ex": "a singular system's result is all nan (PyTorch: LAPACK's partial "
+                             "result)",
 }
 
 # Families left out of the tables: (family, examples, why).
@@ -432,9 +514,9 @@ OUT_OF_SCOPE: list[tuple[str, str, str]] = [
      "`torch.jit`, `torch.compile`, `torch.export`, `Module.compile`, "
      "`Tensor.nonzero_static`, `SymInt`",
      "eager execution only"),
-    ("Function transforms", "`torch.func`, `vmap`, `Function.vmap`",
-     "they need a dispatcher that batches every op; `torch.autograd.functional` covers "
-     "Jacobians and Hessians"),
+    ("Vectorizing map", "`torch.vmap`, `torch.func.vmap`, `Function.vmap`",
+     "it needs a dispatcher that batches every op; `microtensor.func`'s transforms and "
+     "`torch.autograd.functional` cover Jacobians and Hessians without it"),
     ("Named tensors", "`Tensor.names`, `refine_names`, `rename`, `align_to`",
      "a prototype API of PyTorch's"),
     ("Storage, memory-format and pinning internals",
@@ -526,7 +608,7 @@ INTRO = """\
 `import microtensor as torch` should run PyTorch CPU eager code unchanged. This page lists
 PyTorch's public names, grouped as PyTorch's reference pages group them (`torch`, `torch.linalg`,
 `torch.Tensor`, `torch.nn`, `torch.nn.functional`, `torch.nn.init`, `torch.optim`,
-`torch.utils.data`, `torch.autograd`), and says for each whether microtensor has it:
+`torch.utils.data`, `torch.autograd`, `torch.func`), and says for each whether microtensor has it:
 
 - ✔ microtensor has the name at the same place (`torch.nn.functional.relu` is
   `microtensor.nn.functional.relu`);

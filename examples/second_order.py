@@ -11,6 +11,12 @@ Three of the lecture's points, computed with ``microtensor.autograd.functional``
 - **"Too large a learning rate", explained.** Gradient descent on a quadratic multiplies
   the error along each eigenvector by ``1 − lr·λ``: it diverges once ``lr > 2/λ_max``.
   On the lecture's ravine (λ = 0.1 and 10) the sweep shows the line at lr = 0.2.
+- **A gradient penalty** (input-gradient regularisation, the idea behind WGAN-GP): a small
+  classifier on the two moons is trained with ``loss + λ·mean ‖∂loss_i/∂x_i‖²``. The
+  penalty is itself a gradient, taken with ``microtensor.func.grad`` and differentiated
+  again by ``backward()``. With λ = 0.3 the penalised model ends with input gradients
+  about half as large, at the same held-out accuracy (a larger λ shrinks them further,
+  and costs accuracy).
 
 Run::
 
@@ -31,8 +37,9 @@ from typing import Any
 import numpy as np
 
 import microtensor as mt
-from microtensor import nn, optim
+from microtensor import func, nn, optim
 from microtensor.autograd.functional import hessian, hvp, jacobian
+from microtensor.data import make_moons
 
 START = (-1.2, 1.0)
 
@@ -133,13 +140,53 @@ def lr_sweep(lrs: tuple = (0.05, 0.15, 0.19, 0.21), steps: int = 60) -> dict[flo
     return out
 
 
+def input_gradient_norms(model: nn.Module, x: Any, y: Any) -> Any:
+    """``‖∂loss_i/∂x_i‖`` for every example: the rows of the gradient of the summed loss
+    (each loss depends only on its own row), as a Tensor of shape (n,)."""
+    def total(xs: Any) -> Any:
+        return nn.functional.cross_entropy(model(xs), y, reduction="sum")
+
+    return func.grad(total)(x).square().sum(1).sqrt()
+
+
+def gradient_penalty(penalty: float = 0.3, steps: int = 300, seed: int = 0) -> dict:
+    """Train a 2-32-32-2 tanh MLP on the moons with and without the penalty
+    ``penalty · mean ‖∂loss_i/∂x_i‖²``; per model, the mean input-gradient norm on held-out
+    points over training, and the final held-out accuracy."""
+    x, y = make_moons(400, noise=0.2, seed=seed)
+    x = x.double()
+    x_train, y_train, x_test, y_test = x[:200], y[:200], x[200:], y[200:]
+    out = {}
+    for lam in (0.0, penalty):
+        mt.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(),
+                              nn.Linear(32, 2)).double()
+        opt = optim.Adam(model.parameters(), lr=0.01)
+        norms = []
+        for _ in range(steps):
+            loss = nn.functional.cross_entropy(model(x_train), y_train)
+            if lam:
+                # The parameters require grad and the closure sees them: func.grad records
+                # its backward pass, so the penalty is differentiable in them.
+                loss = loss + lam * input_gradient_norms(model, x_train, y_train).square().mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            with mt.no_grad():  # (a measurement: func.grad still differentiates, records nothing)
+                norms.append(input_gradient_norms(model, x_test, y_test).mean().item())
+        with mt.no_grad():
+            acc = (model(x_test).argmax(1) == y_test).double().mean().item()
+        out[lam] = {"input_grad_norm": norms, "accuracy": acc}
+    return out
+
+
 def plot(results: dict, out: Path, fmt: str, dpi: int) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (a, b, c) = plt.subplots(1, 3, figsize=(14, 4.2))
+    fig, (a, b, c, d) = plt.subplots(1, 4, figsize=(18.5, 4.2))
     xs = np.linspace(-2, 2, 200)
     ys = np.linspace(-1, 3, 200)
     gx, gy = np.meshgrid(xs, ys)
@@ -168,6 +215,12 @@ def plot(results: dict, out: Path, fmt: str, dpi: int) -> Path:
     c.set_xlabel("step")
     c.set_ylabel("loss")
     c.legend(fontsize=8)
+    for lam, r in results["penalty"].items():
+        d.plot(r["input_grad_norm"], label=(f"penalty λ = {lam:g}" if lam else "no penalty")
+               + f": accuracy {r['accuracy']:.2f}")
+    d.set_title("moons: mean ‖∂loss/∂x‖ on held-out points")
+    d.set_xlabel("training step")
+    d.legend(fontsize=8)
     fig.tight_layout()
     path = out / f"second_order.{fmt}"
     fig.savefig(path, dpi=dpi)
@@ -203,8 +256,12 @@ def main(argv: list[str] | None = None) -> dict:
     sweep = lr_sweep(steps=40 if args.quick else 60)
     for lr, losses in sweep.items():
         print(f"ravine, lr {lr}: loss {losses[0]:.3g} → {losses[-1]:.3g}")
+    pen = gradient_penalty(steps=150 if args.quick else 300)
+    for lam_, r in pen.items():
+        print(f"moons, penalty {lam_:g}: mean ‖∂loss/∂x‖ {r['input_grad_norm'][-1]:.3f}, "
+              f"held-out accuracy {r['accuracy']:.3f}")
     results = {"paths": paths, "steps": steps, "lambda_max": lam, "eigenvalues": eig,
-               "sweep": sweep}
+               "sweep": sweep, "penalty": pen}
     if not args.no_plots:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

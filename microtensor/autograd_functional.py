@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .autograd import enable_grad, grad
-from .ops.shape import stack
+from .ops.joining import stack
 from .tensor import Tensor
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]

@@ -1,8 +1,12 @@
 """Dtypes and PyTorch's type-promotion rules, on NumPy dtypes.
 
-microtensor names its dtypes with NumPy's own objects (``microtensor.float32 is
-numpy.dtype("float32")``), so ``x.dtype == microtensor.float32`` and
-``x.numpy().dtype == x.dtype`` both hold.
+``microtensor.float32`` is a :class:`dtype` object, as ``torch.float32`` is: it prints
+``microtensor.float32``, ``x.dtype is microtensor.float32`` holds, and it has PyTorch's
+attributes (``is_floating_point``, ``is_signed``, ``itemsize`` ...). Each one stands for
+one NumPy dtype, and NumPy accepts it wherever it takes a dtype (``np.zeros(3,
+microtensor.float32)``, ``arr.astype(x.dtype)``); it compares equal to that NumPy dtype
+(``x.dtype == x.numpy().dtype``), so code written against NumPy dtypes keeps working. The
+engine itself keeps plain NumPy dtypes on its arrays.
 
 Promotion follows PyTorch, which differs from NumPy in two places that matter
 for a float32 graph:
@@ -18,69 +22,175 @@ for a float32 graph:
 from __future__ import annotations
 
 import builtins
+from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "bfloat16",
     "bool",
+    "double",
+    "dtype",
+    "float",
     "float16",
     "float32",
     "float64",
     "get_default_dtype",
+    "half",
+    "int",
     "int8",
     "int16",
     "int32",
     "int64",
+    "long",
     "result_type",
     "set_default_dtype",
+    "short",
     "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
 ]
 
-float16 = np.dtype("float16")
-float32 = np.dtype("float32")
-float64 = np.dtype("float64")
-uint8 = np.dtype("uint8")
-int8 = np.dtype("int8")
-int16 = np.dtype("int16")
-int32 = np.dtype("int32")
-int64 = np.dtype("int64")
-bool = np.dtype("bool")  # noqa: A001 - PyTorch's name, shadowing is intended
+
+class dtype:  # noqa: N801 - PyTorch's name
+    """A tensor element type, as ``torch.dtype``; one object per type (compare with ``is``).
+
+    Attributes:
+        is_floating_point, is_complex, is_signed: as PyTorch's.
+        itemsize: bytes per element.
+
+    It stands for one NumPy dtype: ``numpy.dtype(microtensor.float32)`` is
+    ``numpy.dtype("float32")`` (through the ``dtype`` attribute, NumPy's protocol for
+    dtype-like objects), it compares equal to it and hashes alike. Other NumPy dtype
+    attributes (``kind``, ``type``, ``char`` ...) are looked up on that NumPy dtype, for
+    code written against NumPy. ``bfloat16`` and ``uint64`` exist as names but cannot
+    be used: NumPy has no bfloat16, and NumPy promotes uint64 with int64 to float64.
+    """
+
+    __slots__ = ("_np", "_name", "is_floating_point", "is_complex", "is_signed", "itemsize",
+                 "_why_not")
+
+    def __init__(self, name: str, np_name: str | None, why_not: str = "") -> None:
+        self._name = name
+        self._np = None if np_name is None else np.dtype(np_name)
+        self._why_not = why_not
+        nd = np.dtype(np_name or "float16")
+        self.is_floating_point = nd.kind == "f"
+        self.is_complex = False
+        self.is_signed = nd.kind in "fi"
+        self.itemsize = 2 if np_name is None else nd.itemsize
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype this one stands for (NumPy reads it to accept this object)."""
+        if self._np is None or self._why_not:
+            raise TypeError(f"dtype: microtensor.{self._name} is not supported: "
+                            f"{self._why_not}")
+        return self._np
+
+    def to_real(self) -> dtype:
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.dtype, name)
+
+    def __repr__(self) -> str:
+        return f"microtensor.{self._name}"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> builtins.bool:
+        if other is self:
+            return True
+        if isinstance(other, dtype) or self._np is None:
+            return False
+        if isinstance(other, np.dtype) or (isinstance(other, type)
+                                           and issubclass(other, np.generic)):
+            return self._np == other
+        return NotImplemented
+
+    def __ne__(self, other: object) -> builtins.bool:
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> builtins.int:
+        return hash(self._np) if self._np is not None else hash(self._name)
+
+    def __reduce__(self) -> str:
+        return self._name  # pickled by name: the module-level singleton comes back
+
+
+float16 = dtype("float16", "float16")
+float32 = dtype("float32", "float32")
+float64 = dtype("float64", "float64")
+uint8 = dtype("uint8", "uint8")
+uint16 = dtype("uint16", "uint16")
+uint32 = dtype("uint32", "uint32")
+uint64 = dtype("uint64", "uint64", "NumPy promotes uint64 with int64 to float64, which would "
+               "silently round large integers in every mixed op; use int64")
+int8 = dtype("int8", "int8")
+int16 = dtype("int16", "int16")
+int32 = dtype("int32", "int32")
+int64 = dtype("int64", "int64")
+bool = dtype("bool", "bool")  # noqa: A001 - PyTorch's name, shadowing is intended
+bfloat16 = dtype("bfloat16", None, "NumPy has no bfloat16; use float32 (or float16)")
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
+
+# NumPy dtype -> microtensor dtype, for Tensor.dtype.
+_FROM_NUMPY = {d._np: d for d in (float16, float32, float64, uint8, uint16, uint32, int8,
+                                  int16, int32, int64, bool)}
+
+
+def from_numpy_dtype(dt: np.dtype) -> dtype:
+    """The :class:`dtype` of an array's NumPy dtype."""
+    return _FROM_NUMPY[dt]
+
 
 _builtin_bool = builtins.bool
 _builtin_float = builtins.float
 _builtin_int = builtins.int
 
-_default = [float32]
+# The NumPy dtypes the engine's arrays carry, for the promotion rules below.
+_F32, _F64, _I64, _BOOL = float32._np, float64._np, int64._np, bool._np
+
+_default = [_F32]  # a NumPy dtype: the engine reads it on hot paths
 
 
-def get_default_dtype() -> np.dtype:
+def get_default_dtype() -> dtype:
     """The dtype a Python float becomes (float32 unless changed)."""
-    return _default[0]
+    return _FROM_NUMPY[_default[0]]
 
 
-def set_default_dtype(dtype) -> None:
-    """Set the dtype Python floats become; only float32 and float64 are accepted."""
-    d = np.dtype(dtype)
-    if d not in (float32, float64):
-        raise TypeError(f"set_default_dtype: expected float32 or float64, got {d}")
-    _default[0] = d
+def set_default_dtype(d: Any) -> None:
+    """Set the dtype Python floats become; only float32 and float64 are accepted (PyTorch
+    also accepts float16 and bfloat16 here)."""
+    nd = to_dtype(d)
+    if nd not in (_F32, _F64):
+        raise TypeError(f"set_default_dtype: expected float32 or float64, got "
+                        f"{_FROM_NUMPY.get(nd, nd)}")
+    _default[0] = nd
 
 
-def to_dtype(dtype) -> np.dtype:
-    """Normalise a user's dtype argument (``microtensor.float32``, ``"float32"``, ``np.int64``)."""
-    if dtype is _builtin_float:
-        return _default[0]
-    if dtype is _builtin_int:
-        return int64
-    if dtype is _builtin_bool:
-        return bool
+def to_dtype(d: Any) -> np.dtype:
+    """Normalise a user's dtype argument (``microtensor.float32``, ``"float32"``, ``np.int64``)
+    to the NumPy dtype arrays carry."""
+    if type(d) is dtype:
+        return d.dtype
+    if d is _builtin_float:
+        return _F64  # as PyTorch: the Python type float means float64
+    if d is _builtin_int:
+        return _I64
+    if d is _builtin_bool:
+        return _BOOL
     try:
-        return np.dtype(dtype)
+        return np.dtype(d)
     except TypeError:
-        raise TypeError(f"dtype: {dtype!r} is not a dtype (use e.g. microtensor.float32)") from None
+        raise TypeError(f"dtype: {d!r} is not a dtype (use e.g. microtensor.float32)") from None
 
 
 def _category(dt: np.dtype) -> int:
@@ -104,9 +214,9 @@ def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
 def _scalar_dtype(x) -> np.dtype:
     """The dtype a Python (or NumPy) number takes when it meets a tensor."""
     if isinstance(x, (_builtin_bool, np.bool_)):
-        return bool
+        return _BOOL
     if isinstance(x, (_builtin_int, np.integer)):
-        return int64
+        return _I64
     return _default[0]
 
 
@@ -117,7 +227,7 @@ def _combine(higher, lower):
         return lower
     if lower is None or higher.kind == "f":
         return higher
-    if higher is bool or lower.kind == "f":
+    if higher is _BOOL or lower.kind == "f":
         return promote_types(higher, lower)
     return higher
 
@@ -189,8 +299,7 @@ def is_floating(dt: np.dtype) -> bool:
 
 # What a tensor can hold: microtensor's dtypes, plus uint16 and uint32, which NumPy promotes
 # exactly (with int64 to int64) and which PyTorch 2.3+ also accepts from NumPy.
-_SUPPORTED = frozenset({float16, float32, float64, int8, int16, int32, int64, uint8, bool,
-                        np.dtype("uint16"), np.dtype("uint32")})
+_SUPPORTED = frozenset(_FROM_NUMPY)
 
 
 def check_supported(dt: np.dtype, op: str) -> None:

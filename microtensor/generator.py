@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .device import device as _device
+from .errors import ValueRangeError
 
 __all__ = ["Generator", "default_generator", "get_rng_state", "initial_seed", "manual_seed",
            "seed", "set_rng_state"]
@@ -38,6 +40,11 @@ def _nondeterministic_seed() -> int:
     return secrets.randbits(53)
 
 
+class _StateTypeError(TypeError, ValueError):
+    """A state that is not a uint8 tensor: PyTorch raises TypeError (microtensor raised
+    ValueError before, so it is one too)."""
+
+
 class Generator:
     """A random stream of its own: ``torch.Generator``'s interface and numbers.
 
@@ -46,9 +53,11 @@ class Generator:
     """
 
     def __init__(self, device: Any = "cpu") -> None:
-        if str(device) != "cpu":
-            raise ValueError(f"Generator: only the 'cpu' device exists here, got {device!r}")
-        self.device = "cpu"
+        dev = _device(device) if not isinstance(device, _device) else device
+        if dev.type != "cpu":
+            raise RuntimeError(f"Generator: cannot get a {dev.type} generator: microtensor "
+                               f"runs on the CPU only")
+        self.device = _device("cpu")
         self._bits = np.random.MT19937(0)
         self.manual_seed(DEFAULT_SEED)
 
@@ -100,16 +109,18 @@ class Generator:
     def set_state(self, new_state: Any) -> Generator:
         """Restore a state from :meth:`get_state` (or from ``torch.get_rng_state()``)."""
         arr = np.asarray(new_state.numpy() if hasattr(new_state, "numpy") else new_state)
-        if arr.dtype != dtypes.uint8 or arr.ndim != 1 or arr.size != _STATE_SIZE:
-            raise ValueError(f"set_state: expected a uint8 tensor of {_STATE_SIZE} bytes (a "
-                             f"state from get_state()), got dtype {arr.dtype} and shape "
-                             f"{arr.shape}")
+        if arr.dtype != dtypes.uint8:
+            raise _StateTypeError(f"set_state: the RNG state must be a uint8 tensor (a state "
+                                  f"from get_state()), got dtype {arr.dtype}")
+        if arr.ndim != 1 or arr.size != _STATE_SIZE:
+            raise ValueRangeError(f"set_state: expected a uint8 tensor of {_STATE_SIZE} bytes "
+                                  f"(a state from get_state()), got shape {arr.shape}")
         f = struct.unpack(_STATE_FORMAT, arr.tobytes())
         seed, left, _seeded, nxt = f[:4]
         key = np.array(f[4:4 + _N], dtype=np.uint64).astype(np.uint32)
         ny, n_valid, fval, f_valid = f[4 + _N + 1], f[4 + _N + 3], f[-2], f[-1]
         if not 1 <= left <= _N or not 0 <= nxt <= _N:
-            raise ValueError(f"set_state: the state is corrupt (left={left}, next={nxt})")
+            raise ValueRangeError(f"set_state: the state is corrupt (left={left}, next={nxt})")
         self._seed = seed
         self._bits.state = {"bit_generator": "MT19937",
                             "state": {"key": key, "pos": _N if left == 1 else nxt}}

@@ -1,7 +1,7 @@
 """Grad mode: whether ops record the graph, per thread.
 
-``no_grad()``, ``enable_grad()`` and ``set_grad_enabled(mode)`` switch it, as
-context managers or decorators; ``Function.apply`` reads it on every op.
+``no_grad()``, ``enable_grad()``, ``set_grad_enabled(mode)`` and ``inference_mode()``
+switch it, as context managers or decorators; ``Function.apply`` reads it on every op.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]
+__all__ = ["enable_grad", "inference_mode", "is_grad_enabled", "is_inference_mode_enabled",
+           "no_grad", "set_grad_enabled"]
 
 
 class _GradMode(threading.local):
     # A thread-local flag: no_grad in one thread must not switch off recording in another.
     enabled = True
+    inference = False  # inside inference_mode()
 
 
 _mode = _GradMode()
@@ -119,3 +121,48 @@ class _SetGradScope(_GradModeContext):
     def __init__(self, value: bool) -> None:
         super().__init__()
         self._value = value
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside an ``inference_mode()`` block (of the calling thread)."""
+    return _mode.inference
+
+
+class inference_mode(_GradModeContext):
+    """``with inference_mode(): ...``, ``@inference_mode()`` or bare ``@inference_mode``:
+    recording off, as :class:`no_grad`; ``inference_mode(False)`` changes nothing.
+
+    Differs from PyTorch: the tensors made inside are ordinary tensors made with recording
+    off (``is_inference()`` is False), so using them later in a recorded graph is allowed
+    here, where PyTorch raises; PyTorch's speed-up (no version counters) has no
+    counterpart in NumPy.
+    """
+
+    def __new__(cls, mode: bool | Callable = True):
+        self = super().__new__(cls)
+        if callable(mode):  # used as a bare decorator: @inference_mode
+            self.__init__(True)
+            return self(mode)
+        return self
+
+    def __init__(self, mode: bool | Callable = True) -> None:
+        super().__init__()
+        self.mode = True if callable(mode) else bool(mode)
+        self._inference_prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._inference_prev.append(_mode.inference)
+        self._prev.append(_mode.enabled)
+        if self.mode:
+            _mode.inference = True
+            _set_enabled(False)
+
+    def __exit__(self, *exc: object) -> None:
+        _set_enabled(self._prev.pop())
+        _mode.inference = self._inference_prev.pop()
+
+    def _fresh(self) -> _GradModeContext:
+        return inference_mode(self.mode)
+
+    def clone(self) -> inference_mode:
+        return inference_mode(self.mode)

@@ -261,6 +261,10 @@ class GradientMonitor:
         self._handles: list[Any] = []
         self._removed = False
         self._attach()
+        # Recurrent layers: the gradient reaching each time step (microtensor/monitor_time.py).
+        from .monitor_time import attach_time_monitor
+
+        self.time = None if self._ts is not None else attach_time_monitor(model, vanishing_ratio)
 
     # ------------------------------------------------------------------ hooks
 
@@ -384,6 +388,8 @@ class GradientMonitor:
         for name, rec in zip(self._modules, recs):
             self.history[name].append(rec)
         self.steps.append(self._step)
+        if self.time is not None:
+            self.time.record()
         if self.optimizer is not None:
             self.lrs.append(float(self.optimizer.param_groups[0]["lr"]))
 
@@ -427,6 +433,8 @@ class GradientMonitor:
         """Detach every hook; the model runs exactly as without a monitor. The recorded
         history stays readable; :meth:`step` refuses to record further."""
         self._detach()
+        if self.time is not None:
+            self.time.remove()
         self._removed = True
         self._pending = {}
         self._before = {}
@@ -523,6 +531,8 @@ class GradientMonitor:
             return []
         found = (self._non_finite() + self._vanishing() + self._symmetry()
                  + self._dying() + self._saturation() + self._update_ratio())
+        if self.time is not None:
+            found += self.time.findings()
         return sorted(found, key=lambda f: f.severity != "error")
 
     def _windows(self, values: np.ndarray) -> tuple[float, float]:
@@ -791,6 +801,7 @@ class GradientMonitor:
         # A layer that starts at zero has no scale to compare its updates with.
         skip = (set(self._symmetric_layers(0)) | set(self._symmetric_layers(-1))
                 | {n for n, v in self._start_norm.items() if v == 0})
+        grads = self.series("grad_norm")
         for name, v in self.series("update_ratio").items():
             idx = np.flatnonzero(np.isfinite(v))
             if idx.size == 0 or name in skip:
@@ -809,13 +820,26 @@ class GradientMonitor:
                 continue
             when, r, i = min(medians, key=lambda m: m[1])
             if r < low:
+                # 0 exactly: lr × gradient is below half a rounding unit of every weight, so
+                # w − lr·g rounds back to w in the weights' float format.
+                g = grads.get(name)
+                g = float(np.nanmedian(g[i])) if g is not None and np.any(
+                    np.isfinite(g[i])) else math.nan
+                zero = ""
+                if r == 0 and g == 0:
+                    zero = " — exactly 0, because its gradient is exactly 0"
+                elif r == 0:
+                    zero = (f" — exactly 0, though its gradient is not ({_fmt(g)}): each "
+                            f"update is smaller than the rounding step of the weights' float "
+                            f"format (lr × gradient < half an ulp of every weight), so "
+                            f"w − lr·g rounds back to w and the weights do not change at all")
                 out.append(Finding(
                     "update_ratio", name, "warning",
                     f"update/weight ratio too small {when}: each step changes the weights of "
-                    f"{_n(name)} by {_fmt(r)} of their norm (median over {i.size} steps; a "
-                    f"healthy run is about 1e-3, below {_fmt(low)} the layer barely learns). "
-                    f"Its gradient is too small (vanishing? dead units?) or the learning rate "
-                    f"too low.", r))
+                    f"{_n(name)} by {_fmt(r)} of their norm{zero} (median over {i.size} "
+                    f"steps; a healthy run is about 1e-3, below {_fmt(low)} the layer barely "
+                    f"learns). Its gradient is too small (vanishing? dead units?) or the "
+                    f"learning rate too low.", r))
         return out
 
     # ------------------------------------------------------------------ text

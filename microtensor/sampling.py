@@ -31,6 +31,12 @@ import numpy as np
 from .generator import Generator
 
 _F32, _F64 = np.float32, np.float64
+
+
+class SamplerDtypeError(TypeError, NotImplementedError):
+    """A sampler asked for a dtype it has no kernel for (``rand(dtype=int64)``): PyTorch
+    raises NotImplementedError ("not implemented for 'Long'"), Python code expects a
+    TypeError; this is both."""
 _MASK53 = np.uint64((1 << 53) - 1)
 _CHUNK = 1 << 16  # elementwise work in pieces that stay in the L2 cache
 
@@ -72,7 +78,7 @@ def uniform(gen: Generator, n: int, low: float, high: float, dtype: np.dtype) ->
     if dtype == _F64:
         lo, hi = _F64(low), _F64(high)
         return _fused(unit_float64(gen, n), hi - lo, lo)
-    raise TypeError(f"uniform_: expected a floating-point tensor, got dtype {dtype}")
+    raise SamplerDtypeError(f"uniform_: expected a floating-point tensor, got dtype {dtype}")
 
 
 def _fma64(a: np.ndarray, b: float, c: float) -> np.ndarray:
@@ -240,7 +246,8 @@ def normal(gen: Generator, n: int, mean: float, std: float, dtype: np.dtype,
     elements, the scalar double sampler otherwise."""
     dtype = np.dtype(dtype)
     if dtype not in (_F32, _F64):
-        raise TypeError(f"normal_: expected a floating-point tensor, got dtype {dtype}")
+        raise SamplerDtypeError(f"normal_: expected a floating-point tensor, got dtype "
+                                f"{dtype}")
     if n >= 16 and contiguous:
         if dtype == _F32:
             return _normal_fill(gen, n, float(_F32(mean)), float(_F32(std)), dtype)
@@ -332,3 +339,66 @@ def multinomial(gen: Generator, probs: np.ndarray, num_samples: int,
         u = unit_float64(gen, num_samples)
         out[r] = np.searchsorted(cum.astype(_F64), u, side="left")
     return out
+
+
+# --------------------------------------------------------------------------- per element
+# PyTorch's cpu_serial_kernel samplers: one double-precision draw (or more) per element, in
+# memory order, each through the C library's math (Python's ``math``, the same glibc).
+
+
+def geometric(gen: Generator, n: int, p: float) -> np.ndarray:
+    """``geometric_(p)``: ``ceil(log(u) / log1p(-p))`` with 53-bit ``u``, in float64."""
+    u = unit_float64(gen, n).tolist()
+    lp = math.log1p(-p)
+    return np.array([math.ceil(math.log(v) / lp) if v > 0 else math.inf for v in u],
+                    dtype=_F64)
+
+
+def cauchy(gen: Generator, n: int, median: float, sigma: float) -> np.ndarray:
+    """``cauchy_(median, sigma)``: ``median + sigma * tan(pi * (u - 0.5))``, in float64."""
+    u = unit_float64(gen, n).tolist()
+    return np.array([median + sigma * math.tan(math.pi * (v - 0.5)) for v in u], dtype=_F64)
+
+
+def log_normal(gen: Generator, n: int, mean: float, std: float) -> np.ndarray:
+    """``log_normal_(mean, std)``: ``exp`` of the scalar double normal sampler's draws
+    (which share its cached second value)."""
+    z = _normal_scalar(gen, n, mean, std).tolist()
+    return np.array([math.exp(v) for v in z], dtype=_F64)
+
+
+def _poisson_one(gen: Generator, lam: float) -> int:
+    """ATen's ``sample_poisson`` (from NumPy's legacy ``random_poisson``): the product of
+    uniforms below 10, Hörmann's transformed rejection (PTRS) from 10 on."""
+    if lam >= 10:
+        slam, loglam = math.sqrt(lam), math.log(lam)
+        b = 0.931 + 2.53 * slam
+        a = -0.059 + 0.02483 * b
+        invalpha = 1.1239 + 1.1328 / (b - 3.4)
+        vr = 0.9277 - 3.6224 / (b - 2)
+        while True:
+            uv = unit_float64(gen, 2)
+            u, v = float(uv[0]) - 0.5, float(uv[1])
+            us = 0.5 - abs(u)
+            k = math.floor((2 * a / us + b) * u + lam + 0.43)
+            if us >= 0.07 and v <= vr:
+                return k
+            if k < 0 or (us < 0.013 and v > us):
+                continue
+            if (math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+                    <= -lam + k * loglam - math.lgamma(k + 1)):
+                return k
+    if lam == 0:
+        return 0
+    enlam, x, prod = math.exp(-lam), 0, 1.0
+    while True:
+        prod *= float(unit_float64(gen, 1)[0])
+        if prod > enlam:
+            x += 1
+        else:
+            return x
+
+
+def poisson(gen: Generator, rates: np.ndarray) -> np.ndarray:
+    """One Poisson draw per rate (a flat float64 array), in order."""
+    return np.array([_poisson_one(gen, r) for r in rates.tolist()], dtype=_F64)

@@ -1,4 +1,8 @@
-"""Op-table rows for ``microtensor/ops/reduction.py`` (see ``optable.OpCase``).
+"""Op-table rows for ``microtensor/ops/reduction.py``, ``moments.py`` and ``extrema.py``
+(see ``optable.OpCase``).
+
+Shared by the rows of ``cases_scan.py``, ``cases_sorting.py`` and ``cases_statistics.py``:
+the dim strategies and ``_tied``.
 
 ``params`` draw a valid ``dim`` for the drawn shape (``None``, an int, negative ones
 included, or a tuple) and ``keepdim``. ``avoid`` rejects draws where the derivative does
@@ -13,8 +17,10 @@ from collections.abc import Callable
 
 import hypothesis.strategies as st
 import numpy as np
-from optable import OpCase, unary
+from optable import OpCase, broadcastable, unary
 
+from microtensor.ops import extrema as ext
+from microtensor.ops import moments as mom
 from microtensor.ops import reduction as red
 
 # A draw closer than this to a kink or a tie is rejected: far beyond gradcheck's eps (1e-6).
@@ -161,35 +167,35 @@ def _nullable_int(shapes):
                                   "keepdim": st.booleans()})
 
 
-_max_dim = _with_indices(red.max, (_np(np.max), _arg_ref(np.argmax)))
-_min_dim = _with_indices(red.min, (_np(np.min), _arg_ref(np.argmin)))
+_max_dim = _with_indices(ext.max, (_np(np.max), _arg_ref(np.argmax)))
+_min_dim = _with_indices(ext.min, (_np(np.min), _arg_ref(np.argmin)))
 
 CASES: list[OpCase] = [
     OpCase("sum", red.sum, _np(np.sum), unary(), (red.Sum,), params=_reduce()),
     OpCase("mean", red.mean, _np(np.mean), unary(), (red.Mean,), params=_reduce()),
-    OpCase("var", red.var, _var_ref, unary(), (red.Var,),
+    OpCase("var", mom.var, _var_ref, unary(), (mom.Var,),
            params=_reduce(correction=st.sampled_from([0, 1, 2, 0.5])), avoid=_var_avoid),
-    OpCase("var(unbiased=False)", lambda a, dim, keepdim: red.var(a, dim, False, keepdim),
-           lambda a, dim, keepdim: _var_ref(a, dim, keepdim, 0), unary(), (red.Var,),
+    OpCase("var(unbiased=False)", lambda a, dim, keepdim: mom.var(a, dim, False, keepdim),
+           lambda a, dim, keepdim: _var_ref(a, dim, keepdim, 0), unary(), (mom.Var,),
            params=_reduce()),
-    OpCase("std", red.std, _std_ref, unary(), (red.Std,), avoid=_std_avoid,
+    OpCase("std", mom.std, _std_ref, unary(), (mom.Std,), avoid=_std_avoid,
            params=_reduce(correction=st.sampled_from([0, 1, 2, 0.5]))),
-    OpCase("max", red.max, np.max, unary(), (red.Max,), avoid=_tied),
-    OpCase("min", red.min, np.min, unary(), (red.Min,), avoid=lambda a: _tied(a, largest=False)),
-    OpCase("max(dim).values", lambda a, dim, keepdim: red.max(a, dim, keepdim).values,
-           _np(np.max), unary(), (red.Max,), params=_reduce(_one_dim), avoid=_tied),
-    OpCase("min(dim).values", lambda a, dim, keepdim: red.min(a, dim, keepdim).values,
-           _np(np.min), unary(), (red.Min,), params=_reduce(_one_dim),
+    OpCase("max", ext.max, np.max, unary(), (ext.Max,), avoid=_tied),
+    OpCase("min", ext.min, np.min, unary(), (ext.Min,), avoid=lambda a: _tied(a, largest=False)),
+    OpCase("max(dim).values", lambda a, dim, keepdim: ext.max(a, dim, keepdim).values,
+           _np(np.max), unary(), (ext.Max,), params=_reduce(_one_dim), avoid=_tied),
+    OpCase("min(dim).values", lambda a, dim, keepdim: ext.min(a, dim, keepdim).values,
+           _np(np.min), unary(), (ext.Min,), params=_reduce(_one_dim),
            avoid=lambda a, dim, keepdim: _tied(a, dim, largest=False)),
     OpCase("max(dim) (values, indices)", *_max_dim, unary(), params=_reduce(_one_dim),
            grad=False),
     OpCase("min(dim) (values, indices)", *_min_dim, unary(), params=_reduce(_one_dim),
            grad=False),
-    OpCase("amax", red.amax, _np(np.max), unary(), (red.Amax,), params=_reduce(), avoid=_tied),
-    OpCase("amin", red.amin, _np(np.min), unary(), (red.Amin,), params=_reduce(),
+    OpCase("amax", ext.amax, _np(np.max), unary(), (ext.Amax,), params=_reduce(), avoid=_tied),
+    OpCase("amin", ext.amin, _np(np.min), unary(), (ext.Amin,), params=_reduce(),
            avoid=lambda a, dim, keepdim: _tied(a, dim, largest=False)),
-    OpCase("argmax", red.argmax, _arg_ref(np.argmax), unary(), params=_nullable_int, grad=False),
-    OpCase("argmin", red.argmin, _arg_ref(np.argmin), unary(), params=_nullable_int, grad=False),
+    OpCase("argmax", ext.argmax, _arg_ref(np.argmax), unary(), params=_nullable_int, grad=False),
+    OpCase("argmin", ext.argmin, _arg_ref(np.argmin), unary(), params=_nullable_int, grad=False),
     OpCase("logsumexp", red.logsumexp, _logsumexp_ref, unary(), (red.LogSumExp,),
            params=_reduce(lambda s: _dims(s).filter(lambda d: d is not None))),
     # ±1000 would overflow a naive exp: the max-shift keeps it finite and exact.
@@ -201,6 +207,28 @@ CASES: list[OpCase] = [
     OpCase("norm(p=0)", red.norm, _norm_ref, unary(), params=_reduce(p=st.just(0)), grad=False),
     OpCase("prod", red.prod, _np(np.prod), unary(), (red.Prod,), low=-2.0, high=2.0,
            params=_reduce()),
+    OpCase("nansum", red.nansum, _np(np.nansum), unary(), (red.NanSum,), params=_reduce()),
+    OpCase("nanmean", red.nanmean, _np(np.nanmean), unary(), (red.NanSum,), params=_reduce()),
+    OpCase("var_mean", mom.var_mean,
+           lambda a, dim, keepdim, correction: (_var_ref(a, dim, keepdim, correction),
+                                                _np(np.mean)(a, dim, keepdim)),
+           unary(), (mom.Var, red.Mean), avoid=_var_avoid,
+           params=_reduce(correction=st.sampled_from([0, 1]))),
+    OpCase("std_mean", mom.std_mean,
+           lambda a, dim, keepdim, correction: (_std_ref(a, dim, keepdim, correction),
+                                                _np(np.mean)(a, dim, keepdim)),
+           unary(), (mom.Std, red.Mean), avoid=_std_avoid,
+           params=_reduce(correction=st.sampled_from([0, 1]))),
+    OpCase("dist", red.dist, lambda a, b, p: _norm_ref(a - b, p), broadcastable(2), (red.Norm,),
+           params=lambda shapes: st.fixed_dictionaries({"p": st.sampled_from([1, 2, 3])}),
+           avoid=lambda a, b, p: _norm_avoid(a - b, p)),
+    OpCase("count_nonzero", lambda a, dim: red.count_nonzero(a > 0, dim),
+           lambda a, dim: np.count_nonzero(a > 0, axis=_axis(dim, a.ndim)), unary(),
+           params=lambda shapes: st.fixed_dictionaries({"dim": _dims(shapes[0])}), grad=False),
+    OpCase("aminmax", lambda a, dim, keepdim: tuple(ext.aminmax(a, dim=dim, keepdim=keepdim)),
+           lambda a, dim, keepdim: (_np(np.min)(a, dim, keepdim), _np(np.max)(a, dim, keepdim)),
+           unary(), (ext.Amin, ext.Amax), params=_nullable_int,
+           avoid=lambda a, dim, keepdim: _tied(a, dim) or _tied(a, dim, largest=False)),
     OpCase("all", lambda a, dim, keepdim: red.all(a > 0, dim, keepdim),
            lambda a, dim, keepdim: _np(np.all)(a > 0, dim, keepdim), unary(), params=_reduce(),
            grad=False),

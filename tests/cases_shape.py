@@ -1,4 +1,5 @@
-"""Op-table rows for ``microtensor/ops/shape.py`` (see ``optable.OpCase``).
+"""Op-table rows for ``microtensor/ops/shape.py``, ``joining.py`` (cat, stack, split),
+``scatter.py`` (gather) and ``indexing.py`` (see ``optable.OpCase``).
 
 Shape ops only move values, so every row is smooth and needs no ``avoid``. ``params``
 draw arguments that fit the drawn shape: a target shape with the same element count,
@@ -17,6 +18,9 @@ from hypothesis.extra import numpy as hnp
 from optable import MAX_DIMS, MAX_SIDE, OpCase, unary
 
 import microtensor as mt
+from microtensor.ops import indexing as ix
+from microtensor.ops import joining as jn
+from microtensor.ops import scatter as sc
 from microtensor.ops import shape as sh
 from microtensor.ops import views
 
@@ -373,33 +377,33 @@ CASES: list[OpCase] = [
            (sh.Expand,), params=_expand_sizes),
     OpCase("repeat", lambda a, sizes: sh.repeat(a, sizes), lambda a, sizes: np.tile(a, sizes),
            unary(), (sh.Repeat,), params=_repeat_params),
-    OpCase("cat", lambda *ts, dim: sh.cat(ts, dim), lambda *arrs, dim: np.concatenate(arrs, dim),
-           _along_one_axis, (sh.Cat,), params=_cat_params),
-    OpCase("stack", lambda *ts, dim: sh.stack(list(ts), dim),
-           lambda *arrs, dim: np.stack(arrs, dim), _same_shapes, (sh.Stack,),
+    OpCase("cat", lambda *ts, dim: jn.cat(ts, dim), lambda *arrs, dim: np.concatenate(arrs, dim),
+           _along_one_axis, (jn.Cat,), params=_cat_params),
+    OpCase("stack", lambda *ts, dim: jn.stack(list(ts), dim),
+           lambda *arrs, dim: np.stack(arrs, dim), _same_shapes, (jn.Stack,),
            params=lambda s: st.fixed_dictionaries({"dim": _new_dim(s[0])})),
-    OpCase("split", sh.split, _split_ref, unary(min_dims=1), (sh.GetItem,), params=_split_sizes),
-    OpCase("chunk", sh.chunk, _chunk_ref, unary(min_dims=1), (sh.GetItem,),
+    OpCase("split", jn.split, _split_ref, unary(min_dims=1), (ix.GetItem,), params=_split_sizes),
+    OpCase("chunk", jn.chunk, _chunk_ref, unary(min_dims=1), (ix.GetItem,),
            params=_chunk_params),
-    OpCase("gather", sh.gather, _gather_ref, unary(min_dims=1), (sh.Gather,),
+    OpCase("gather", sc.gather, _gather_ref, unary(min_dims=1), (sc.Gather,),
            params=_gather_params),
-    OpCase("getitem(basic)", sh.getitem, _index_ref, unary(), (sh.GetItem,),
+    OpCase("getitem(basic)", ix.getitem, _index_ref, unary(), (ix.GetItem,),
            params=lambda s: _basic_index(_one(s))),
-    OpCase("getitem(integer arrays)", sh.getitem, _index_ref, unary(min_dims=1), (sh.Index,),
+    OpCase("getitem(integer arrays)", ix.getitem, _index_ref, unary(min_dims=1), (ix.Index,),
            params=lambda s: _int_array_index(_one(s))),
-    OpCase("getitem(bool mask)", sh.getitem, _index_ref, unary(min_dims=1), (sh.Index,),
+    OpCase("getitem(bool mask)", ix.getitem, _index_ref, unary(min_dims=1), (ix.Index,),
            params=lambda s: _mask_index(_one(s))),
-    OpCase("setitem", _setitem, _setitem_ref, _setitem_shapes, (sh.IndexPut,),
+    OpCase("setitem", _setitem, _setitem_ref, _setitem_shapes, (ix.IndexPut,),
            params=_setitem_params),
-    OpCase("setitem(value only)", _setitem, _setitem_ref, _setitem_shapes, (sh.IndexPut,),
+    OpCase("setitem(value only)", _setitem, _setitem_ref, _setitem_shapes, (ix.IndexPut,),
            params=_setitem_params, inputs_requiring_grad=(1,)),
     OpCase("index_put_(accumulate=True)", _index_add, _index_add_ref,
            lambda: hnp.array_shapes(min_dims=1, max_dims=3, max_side=MAX_SIDE).map(
-               lambda x: (x, x[1:])), (sh.IndexAdd,), params=_index_add_params),
+               lambda x: (x, x[1:])), (ix.IndexAdd,), params=_index_add_params),
     OpCase("view.mul_ (write into a view)", _write_into_view, _write_into_view_ref,
            _setitem_shapes, (views.CopySlices,), params=_view_index_params),
     OpCase("view after base.mul_", _view_after_base_write,
            lambda x, s, index: (x * s)[index],
            lambda: hnp.array_shapes(min_dims=1, max_dims=3, max_side=MAX_SIDE).map(
-               lambda x: (x, ())), (sh.GetItem,), params=_view_index_params),
+               lambda x: (x, ())), (ix.GetItem,), params=_view_index_params),
 ]

@@ -483,3 +483,10 @@ def test_graphs_kept_alive_keep_gradient_summaries_not_arrays():
     arrays, summaries = records(losses[2])
     assert all(a is not None for a in arrays)
     np.testing.assert_allclose(records(losses[0])[1][0].norm, summaries[0].norm, rtol=1e-12)
+
+
+def test_autograd_grad_returns_gradients_the_caller_can_write_into():
+    x = leaf([1.0, 2.0])
+    (g,) = mt.autograd.grad(x.sum(), x)  # the gradient of a sum is a broadcast of 1
+    g += 1.0
+    np.testing.assert_array_equal(g.numpy(), [2.0, 2.0])

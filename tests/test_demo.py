@@ -59,9 +59,13 @@ def kinds(stats, key):
 
 
 def test_every_experiment_of_the_lecture_ran(stats):
-    assert list(stats["runs"]) == [
+    assert list(stats["runs"])[:16] == [
         "sigmoid", "tanh_xavier", "relu_he", "relu_he_bn", "zero_init", "random_init",
-        "sgd", "momentum", "adam", "full_batch", "mini_batch", "single_sample"]
+        "sgd", "sgd_fast", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
+        "full_batch", "mini_batch", "single_sample"]
+    groups = list(dict.fromkeys(r["group"] for r in stats["runs"].values()))
+    assert groups == ["depth", "zero", "optim", "batch", "overfit", "dying", "explode", "lr",
+                      "bn", "claims"]
     assert stats["config"]["quick"] and stats["config"]["depth"] >= 8
     depth = stats["runs"]["sigmoid"]["layer_grad_start"]
     assert len(depth) == stats["config"]["depth"] + 1  # ≥ 8 hidden layers + the output layer
@@ -108,6 +112,30 @@ def test_optimizers_and_batch_sizes_show_the_lecture_claims(stats):
     updates = {k: runs[k]["updates"] for k in ("full_batch", "mini_batch", "single_sample")}
     assert len(set(updates.values())) == 1  # the same number of updates each
     assert runs["full_batch"]["batch_size"] is None and runs["single_sample"]["batch_size"] == 1
+
+
+def test_docs_terminal_example_is_this_quick_run(demo):
+    """docs/demo.md shows the terminal of `microtensor demo --quick`: its rows are this run's."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "demo.md").read_text()
+    block = doc.split("## What the terminal shows", 1)[1].split("```", 2)[1]
+    rows = [line for line in block.splitlines() if line.startswith("  ")]
+    assert len(rows) >= 8
+    _, stdout = demo
+    run = [re.sub(r"\s+", " ", line).strip() for line in stdout.splitlines()]
+    for row in rows:
+        if row.strip() != "...":
+            assert re.sub(r"\s+", " ", row).strip() in run, row
+
+
+def test_docs_quote_the_monitor_as_this_run_words_it(stats):
+    """docs/demo.md quotes the sigmoid run's vanishing finding: the quote is this run's."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "demo.md").read_text()
+    quote = re.search(r'\*"(vanishing gradients at the start of training:.*?) …"\*', doc, re.S)
+    assert quote is not None
+    words = re.sub(r"\s+", " ", quote.group(1))
+    message = next(f["message"] for f in stats["runs"]["sigmoid"]["findings"]
+                   if f["kind"] == "vanishing")
+    assert words in message
 
 
 def test_terminal_summary_table_and_the_path_at_the_end(demo):
@@ -172,7 +200,9 @@ def test_every_figure_is_an_inline_non_empty_svg(page):
     parser = _Links()
     parser.feed(page)
     figures = page.count('<figure class="fig')
-    assert figures >= 12 * 2 + 7  # two flows per run, 6 matplotlib figures, the graph
+    # two flows for each of the first sections' 12 lecture runs, their 6 matplotlib
+    # figures, the graph, and the 7 figures of the later sections (5b, 8–13)
+    assert figures >= 12 * 2 + 7 + 7
     assert 'class="missing"' not in page  # dot and matplotlib were there
     assert len(parser.svgs) == figures
     assert min(parser.svgs) > 20  # each drawing has its elements
@@ -181,11 +211,15 @@ def test_every_figure_is_an_inline_non_empty_svg(page):
 
 def test_page_has_its_sections_and_explanations(page, stats):
     for heading in ("At a glance", "Depth, activation and initialisation",
-                    "Zero initialisation", "SGD, momentum and Adam",
-                    "Full-batch, mini-batch and single-sample gradient descent"):
+                    "Zero initialisation", "SGD, momentum, Nesterov, Adagrad, RMSprop and Adam",
+                    "Full-batch, mini-batch and single-sample gradient descent",
+                    "Overfitting and its cures", "Dying ReLU and LeakyReLU",
+                    "Exploding gradients and clipping", "The learning rate",
+                    "BatchNorm, isolated", "Shallow nets, depth and initialisation"):
         assert heading in page
-    assert page.count('class="lecture"') == 4 and page.count('class="look"') == 4
-    assert page.count("What the gradient monitor says") == 12
+        assert f"</span>{heading}</a></li>" in page  # in the table of contents
+    assert page.count('class="lecture"') == 10 and page.count('class="look"') == 10
+    assert page.count("What the gradient monitor says") == len(stats["runs"])
     # The monitor's own words: the first finding of each kind, per run, in full.
     text = html.unescape(page)
     for key, run in stats["runs"].items():

@@ -1,5 +1,6 @@
-"""examples/second_order.py in quick mode: Newton's method, λ_max by power iteration, and the
-divergence of gradient descent above 2/λ_max, as the example claims."""
+"""examples/second_order.py in quick mode: Newton's method, λ_max by power iteration, the
+divergence of gradient descent above 2/λ_max, and a gradient penalty that shrinks a
+classifier's input gradients, as the example claims."""
 
 from __future__ import annotations
 
@@ -25,5 +26,9 @@ def test_quick_run_shows_the_claims(tmp_path, capsys):
     # the ravine's λ_max is 10: gradient descent converges below lr 0.2 and diverges above
     sweep = r["sweep"]
     assert sweep[0.19][-1] < sweep[0.19][0] and sweep[0.21][-1] > 100 * sweep[0.21][0]
+    # the input-gradient penalty: smaller input gradients, accuracy kept
+    plain, penalised = r["penalty"][0.0], r["penalty"][0.3]
+    assert penalised["input_grad_norm"][-1] < 0.7 * plain["input_grad_norm"][-1]
+    assert penalised["accuracy"] >= plain["accuracy"] - 0.05 and penalised["accuracy"] > 0.9
     assert (tmp_path / "second_order.svg").stat().st_size > 0
     assert "Newton:" in capsys.readouterr().out

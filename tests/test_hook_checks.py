@@ -33,9 +33,9 @@ def a_list(g):
     (wrong_shape, RuntimeError, r"hook 'wrong_shape' has changed the size of value \(was \(2,\) "
                                 r"got \(1,\)\)"),
     (wrong_dtype, RuntimeError, r"hook 'wrong_dtype' has changed the type of value \(was "
-                                r"float64 got float32\)"),
-    (int_tensor, RuntimeError, r"hook 'int_tensor' has changed the type of value \(was float64 "
-                               r"got int64\)"),
+                                r"microtensor.float64 got microtensor.float32\)"),
+    (int_tensor, RuntimeError, r"hook 'int_tensor' has changed the type of value \(was "
+                               r"microtensor.float64 got microtensor.int64\)"),
     (a_list, TypeError, r"expected a Tensor or None, but hook 'a_list' returned list"),
 ])
 def test_a_hook_returning_a_wrong_gradient_is_refused_naming_it(hook, error, match, on):

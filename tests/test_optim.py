@@ -800,7 +800,7 @@ def test_bad_parameters_raise():
     with pytest.raises(ValueError, match="SGD: lr must be >= 0"):
         opt.add_param_group({"params": [_p()], "lr": -1})
     with pytest.raises(DtypeError, match="floating-point tensors, but parameter 0 of group 0 "
-                                         "has dtype int64"):
+                                         "has dtype microtensor.int64"):
         optim.SGD([mt.tensor([1, 2])])
     with pytest.raises(TypeError, match="single Tensor"):
         optim.SGD(a)

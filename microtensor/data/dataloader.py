@@ -17,16 +17,27 @@ from __future__ import annotations
 
 import collections.abc
 import copy
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import dtypes, sampling
-from ..generator import Generator, default_generator, resolve
-from ..ops.shape import stack
+from .. import dtypes
+from ..generator import Generator, resolve
+from ..ops.joining import stack
 from ..tensor import Tensor, tensor
-from .dataset import Subset, TensorDataset
+from .dataset import IterableDataset, Subset, TensorDataset
+from .sampler import (
+    BatchSampler,
+    FullBatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+    check_batch_size,
+)
 
 __all__ = [
     "BatchSampler",
@@ -35,155 +46,50 @@ __all__ = [
     "Sampler",
     "SequentialSampler",
     "SubsetRandomSampler",
+    "WeightedRandomSampler",
     "default_collate",
+    "default_convert",
+    "get_worker_info",
 ]
 
-# --------------------------------------------------------------------------------- samplers
 
-
-class Sampler:
-    """Yields dataset indices (ints) in some order; ``len`` is how many."""
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._index_array().tolist())
-
-    def _index_array(self) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
-
-
-class SequentialSampler(Sampler):
-    """``0, 1, ..., len(data_source) - 1``."""
-
-    def __init__(self, data_source: Any) -> None:
-        self.data_source = data_source
-
-    def _index_array(self) -> np.ndarray:
-        return np.arange(len(self.data_source))
-
-    def __len__(self) -> int:
-        return len(self.data_source)
-
-
-class RandomSampler(Sampler):
-    """A fresh random permutation of the indices at every ``iter()`` (every epoch).
-
-    Args:
-        data_source: the dataset.
-        replacement: draw ``num_samples`` indices with replacement instead.
-        num_samples: how many indices to draw (default ``len(data_source)``).
-        generator: the random stream; default: the global one (``microtensor.manual_seed``).
-    """
-
-    def __init__(self, data_source: Any, replacement: bool = False,
-                 num_samples: int | None = None, generator: Generator | None = None) -> None:
-        self.data_source = data_source
-        self.replacement = replacement
-        self._num_samples = num_samples
-        self.generator = generator
-        n = self.num_samples  # (as PyTorch: an empty dataset is refused here too)
-        if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-            raise ValueError(f"RandomSampler: num_samples should be a positive integer, "
-                             f"got num_samples={n!r}" + (" (the dataset is empty)"
-                                                         if num_samples is None else ""))
-
-    @property
-    def num_samples(self) -> int:
-        return len(self.data_source) if self._num_samples is None else self._num_samples
-
-    def _index_array(self) -> np.ndarray:
-        # PyTorch's RandomSampler.__iter__, draw for draw: without a generator of its own it
-        # seeds a fresh one from the global stream (``empty((), int64).random_()``).
-        n = len(self.data_source)
-        gen = self.generator
-        if gen is None:
-            gen = Generator().manual_seed(int(sampling.random_full(default_generator, 1,
-                                                                   np.dtype(np.int64))[0]))
-        if self.replacement:
-            # randint(high=n) in chunks of 32: the same draws as one call.
-            return sampling.random_from_to(gen, self.num_samples, 0, n)
-        # Without replacement: num_samples // n whole permutations, then one more cut short
-        # (drawn even when the cut keeps nothing, as PyTorch).
-        perms = [sampling.randperm(gen, n) for _ in range(self.num_samples // n + 1)]
-        return np.concatenate(perms)[:self.num_samples]
-
-    def __len__(self) -> int:
-        return self.num_samples
-
-
-class SubsetRandomSampler(Sampler):
-    """The given indices, in a fresh random order every epoch."""
-
-    def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
-        self.indices = indices
-        self.generator = generator
-
-    def _index_array(self) -> np.ndarray:
-        idx = np.asarray(self.indices, dtype=np.int64)
-        return idx[sampling.randperm(resolve(self.generator), len(idx))]
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-
-def _epoch_order(sampler: Iterable[int]) -> np.ndarray:
-    """One epoch's indices as an int64 array: our samplers draw it as one array."""
-    if isinstance(sampler, Sampler) and type(sampler).__iter__ is Sampler.__iter__:
-        return np.asarray(sampler._index_array(), dtype=np.int64)
-    return np.fromiter(sampler, dtype=np.int64)
-
-
-def _check_batch_size(batch_size: Any) -> None:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size should be a positive integer value (or None for one "
-                         f"full batch in DataLoader), but got batch_size={batch_size!r}")
-
-
-class BatchSampler(Sampler):
-    """Groups a sampler's indices into lists of ``batch_size``; the last one may be short
-    unless ``drop_last``."""
-
-    def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
-        _check_batch_size(batch_size)
-        self.sampler = sampler
-        self.batch_size = batch_size
-        self.drop_last = bool(drop_last)
-
-    def __iter__(self) -> Iterator[list[int]]:
-        return (b.tolist() for b in self._index_batches())
-
-    def _index_batches(self) -> Iterator[np.ndarray]:
-        """The batches as int64 arrays: with our own samplers, the whole epoch's order is
-        drawn as one array and cut into slices (no Python loop over samples)."""
-        order = _epoch_order(self.sampler)
-        n, b = len(order), self.batch_size
-        stop = n - n % b if self.drop_last else n
-        return (order[i:i + b] for i in range(0, stop, b))
-
-    def __len__(self) -> int:
-        n = len(self.sampler)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
-
-
-class _FullBatchSampler(BatchSampler):
-    """Every index of the sampler in one batch (``DataLoader(batch_size=None)``)."""
-
-    def __init__(self, sampler: Iterable[int]) -> None:
-        self.sampler = sampler
-        self.batch_size = None
-        self.drop_last = False
-
-    def _index_batches(self) -> Iterator[np.ndarray]:
-        order = _epoch_order(self.sampler)
-        return iter([order] if len(order) else [])
-
-    def __len__(self) -> int:
-        return 1 if len(self.sampler) else 0
+def get_worker_info() -> None:
+    """None: loading always happens in the main process here (``num_workers`` is ignored),
+    which is what PyTorch returns in the main process."""
+    return None
 
 
 # --------------------------------------------------------------------------------- collate
 
 _COLLATE_ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                 "or lists; found {}")
+
+
+def default_convert(data: Any) -> Any:
+    """NumPy arrays (and NumPy numbers) in ``data`` become Tensors, recursively through
+    dicts, namedtuples and sequences (a tuple becomes a list, as PyTorch's); anything else
+    is kept. The DataLoader's ``collate_fn`` when batching is off, in PyTorch."""
+    if isinstance(data, np.ndarray):
+        return data if data.dtype.kind in "SaUO" else Tensor._make(data, False, None)
+    if isinstance(data, np.generic) and not isinstance(data, (np.str_, np.bytes_)):
+        return Tensor._make(np.asarray(data), False, None)
+    if isinstance(data, collections.abc.Mapping):
+        out = {k: default_convert(v) for k, v in data.items()}
+        try:
+            return type(data)(out)
+        except TypeError:
+            return out
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, tuple):
+        return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        items = [default_convert(d) for d in data]
+        try:
+            return type(data)(items)
+        except TypeError:
+            return items
+    return data
 
 
 def default_collate(batch: Sequence[Any]) -> Any:
@@ -271,7 +177,9 @@ class DataLoader:
     epoch of mini-batches.
 
     Args:
-        dataset: a map-style dataset (``__getitem__`` and ``__len__``).
+        dataset: a map-style dataset (``__getitem__`` and ``__len__``), or an
+            :class:`IterableDataset` (its samples in its own order; then ``shuffle``,
+            ``sampler`` and ``batch_sampler`` must be unset).
         batch_size: samples per batch. ``1`` is stochastic gradient descent, ``32``
             mini-batch. **``None`` means the whole dataset as one batch** (batch gradient
             descent), as microtensor's design asks. *This differs from PyTorch*, where
@@ -309,7 +217,14 @@ class DataLoader:
         if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers option should be a non-negative int; "
                              f"use num_workers=0 to disable multiprocessing, got {num_workers!r}")
-        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
+        iterable = isinstance(dataset, IterableDataset)
+        if iterable:
+            for name, value in (("shuffle", shuffle), ("sampler", sampler),
+                                ("batch_sampler", batch_sampler)):
+                if value not in (None, False):
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                     f"{name} option, but got {name}={value!r}")
+        elif not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
             raise TypeError(f"DataLoader: dataset must define __getitem__ and __len__, got "
                             f"{type(dataset).__name__}")
         if seed is not None:
@@ -328,13 +243,15 @@ class DataLoader:
                 raise ValueError("DataLoader: drop_last=True means nothing with batch_size="
                                  "None (one full batch is never incomplete)")
         else:
-            _check_batch_size(batch_size)
+            check_batch_size(batch_size)
 
-        if sampler is None:
+        if iterable:
+            pass  # the dataset's own order: no sampler
+        elif sampler is None:
             sampler = (RandomSampler(dataset, generator=generator) if shuffle
                        else SequentialSampler(dataset))
-        if batch_sampler is None:
-            batch_sampler = (_FullBatchSampler(sampler) if batch_size is None
+        if batch_sampler is None and not iterable:
+            batch_sampler = (FullBatchSampler(sampler) if batch_size is None
                              else BatchSampler(sampler, batch_size, drop_last))
 
         self.dataset = dataset
@@ -348,12 +265,17 @@ class DataLoader:
         self.generator = generator
 
     def __len__(self) -> int:
+        if self.batch_sampler is None:  # an IterableDataset: its length, if it has one
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return 1 if n else 0
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler)
 
     def _batches_of_indices(self) -> Iterator[np.ndarray] | Iterator[Sequence[int]]:
         bs = self.batch_sampler
         if isinstance(bs, BatchSampler) and type(bs).__iter__ is BatchSampler.__iter__:
-            return bs._index_batches()
+            return bs.index_batches()
         return iter(self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
@@ -361,11 +283,24 @@ class DataLoader:
         # PyTorch's iterator does, the (unused here) base seed of its workers: one 64-bit
         # draw from the loader's generator or the global one, even without shuffling.
         resolve(self.generator).random64(1)
+        if self.batch_sampler is None:
+            return self._iterable_batches()
         batches = self._batches_of_indices()
         source = _tensor_source(self.dataset) if self.collate_fn is default_collate else None
         if source is not None:
             return self._tensor_batches(batches, *source)
         return (self.collate_fn([self.dataset[i] for i in self._as_list(b)]) for b in batches)
+
+    def _iterable_batches(self) -> Iterator[Any]:
+        it = iter(self.dataset)
+        size = self.batch_size
+        while True:
+            chunk = list(it) if size is None else list(itertools.islice(it, size))
+            if not chunk or (self.drop_last and len(chunk) < size):
+                return
+            yield self.collate_fn(chunk)
+            if size is None:
+                return
 
     @staticmethod
     def _as_list(b: Any) -> list[int]:
@@ -386,5 +321,9 @@ class DataLoader:
                    for t in tensors]
 
     def __repr__(self) -> str:
-        return (f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
-                f"batch_size={self.batch_size}, batches={len(self)})")
+        try:
+            size, batches = f" of {len(self.dataset)}", f", batches={len(self)}"
+        except TypeError:  # an IterableDataset without a length
+            size = batches = ""
+        return (f"DataLoader(dataset={type(self.dataset).__name__}{size}, "
+                f"batch_size={self.batch_size}{batches})")

@@ -40,8 +40,8 @@ class Conv2d(Module):
         groups: split the channels into independent groups (``in_channels`` and
             ``out_channels`` must be divisible by it).
         bias: learn a bias per output channel.
-        padding_mode: ``"zeros"`` only (PyTorch's ``"reflect"``, ``"replicate"`` and
-            ``"circular"`` raise ``NotImplementedError``).
+        padding_mode: ``"zeros"``, or ``"reflect"``, ``"replicate"``, ``"circular"``
+            (the input is padded with ``F.pad`` first, as PyTorch does).
         device, dtype: ``"cpu"``/``None``, and the parameters' dtype.
 
     Shapes: input ``(N, C_in, H, W)`` or ``(C_in, H, W)``; output ``(N, C_out, Ho, Wo)``
@@ -85,9 +85,6 @@ class Conv2d(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"Conv2d: padding_mode must be one of {_PADDING_MODES}, got "
                              f"{padding_mode!r}")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not "
-                                      "implemented; only 'zeros' is")
         self.padding_mode = padding_mode
         self.groups = int(groups)
         self.output_padding = (0, 0)
@@ -107,6 +104,11 @@ class Conv2d(Module):
         _reset_bias(self.bias, self.in_channels // self.groups * kh * kw)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if self.padding_mode != "zeros" and not isinstance(self.padding, str):
+            ph, pw = self.padding
+            input = F.pad(input, (pw, pw, ph, ph), mode=self.padding_mode)  # noqa: A001
+            return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation,
+                            self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
                         self.dilation, self.groups)
 

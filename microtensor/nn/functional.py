@@ -25,6 +25,7 @@ from ..ops.activation import (
 )
 from ..ops.conv import avg_pool2d, conv2d, max_pool2d
 from ..ops.elementwise import sigmoid, tanh
+from ..ops.embedding import embedding, embedding_bag
 from ..ops.loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -45,6 +46,7 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
     "mse_loss", "nll_loss", "one_hot",
     # layers
+    "embedding", "embedding_bag",
     "avg_pool2d", "batch_norm", "conv2d", "dropout", "layer_norm", "linear", "max_pool2d",
 ]
 
@@ -77,3 +79,104 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
                          f"{num_classes}, got {int(t.max())}")
     out = (t[..., None] == np.arange(num_classes)).astype(np.int64)
     return Tensor._make(out, False, None)
+
+
+# Sequence, image and attention layers, more activations and losses (issue 17). Imported
+# here, after the core above, and listed in __all__ below.
+from ..ops.activation_extra import (  # noqa: E402
+    celu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
+from ..ops.attention import (  # noqa: E402
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
+from ..ops.conv_extra import (  # noqa: E402
+    conv1d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    unfold,
+)
+from ..ops.distance import cosine_similarity, pairwise_distance  # noqa: E402
+from ..ops.feature_dropout import (  # noqa: E402
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+    feature_dropout,
+)
+from ..ops.group_norm import (  # noqa: E402
+    group_norm,
+    instance_norm,
+    local_response_norm,
+    rms_norm,
+)
+from ..ops.linear import bilinear  # noqa: E402
+from ..ops.loss_binary import multilabel_soft_margin_loss, soft_margin_loss  # noqa: E402
+from ..ops.loss_margin import (  # noqa: E402
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from ..ops.loss_regression import (  # noqa: E402
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    poisson_nll_loss,
+    smooth_l1_loss,
+)
+from ..ops.padding import pad  # noqa: E402
+from ..ops.pooling import (  # noqa: E402
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+)
+from ..ops.resample import (  # noqa: E402
+    channel_shuffle,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+)
+
+__all__ += [
+    # activations
+    "celu", "glu", "hardshrink", "hardsigmoid", "hardswish", "logsigmoid", "mish", "prelu",
+    "relu6", "selu", "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    # losses
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "huber_loss",
+    "kl_div", "margin_ranking_loss", "multi_margin_loss", "multilabel_soft_margin_loss",
+    "poisson_nll_loss", "smooth_l1_loss", "soft_margin_loss", "triplet_margin_loss",
+    # layers
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "alpha_dropout", "avg_pool1d", "bilinear", "conv1d", "conv_transpose1d", "conv_transpose2d",
+    "cosine_similarity", "dropout1d", "dropout2d", "dropout3d", "feature_dropout", "group_norm",
+    "instance_norm", "interpolate", "max_pool1d", "multi_head_attention_forward", "pad",
+    "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "scaled_dot_product_attention",
+    "upsample",
+    "channel_shuffle", "feature_alpha_dropout", "local_response_norm", "lp_pool1d", "lp_pool2d",
+    "rms_norm", "triplet_margin_with_distance_loss", "fold", "unfold",
+]

@@ -21,7 +21,7 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["Flatten", "Identity", "Linear", "Unflatten"]
+__all__ = ["Bilinear", "Flatten", "Identity", "Linear", "Unflatten"]
 
 
 def _factory_dtype(device: Any, dtype: Any, layer: str) -> np.dtype:
@@ -134,3 +134,43 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Bilinear(Module):
+    """``y = x1ᵀ A x2 + b``, one bilinear form per output feature (``F.bilinear``).
+
+    Args:
+        in1_features, in2_features, out_features: the sizes.
+        bias: learn ``b``.
+
+    Attributes:
+        weight: ``(out_features, in1_features, in2_features)``; bias: ``(out_features,)``;
+            both U(-1/√in1_features, 1/√in1_features), as PyTorch.
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None) -> None:
+        super().__init__()
+        d = _factory_dtype(device, dtype, "Bilinear")
+        self.in1_features = _check_size(in1_features, "in1_features", "Bilinear")
+        self.in2_features = _check_size(in2_features, "in2_features", "Bilinear")
+        self.out_features = _check_size(out_features, "out_features", "Bilinear")
+        self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=d))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=d))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.in1_features) if self.in1_features else 0.0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

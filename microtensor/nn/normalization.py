@@ -42,7 +42,7 @@ from .linear import _check_size, _factory_dtype
 from .module import Module
 from .parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm"]
 
 
 class _BatchNorm(Module):
@@ -162,6 +162,16 @@ class BatchNorm2d(_BatchNorm):
 
     _dims = (4,)
     _expected = "4D input (N, C, H, W)"
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of volumes ``(N, C, D, H, W)``, one mean and variance per channel.
+
+    Arguments as :class:`BatchNorm1d`.
+    """
+
+    _dims = (5,)
+    _expected = "5D input (N, C, D, H, W)"
 
 
 class LayerNorm(Module):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import bump_version
-from ..ops.shape import cat
+from ..ops.joining import cat
 from ..tensor import Tensor
 
 __all__ = [
@@ -168,3 +168,14 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         p._data[...] = vec._data[start:start + n].reshape(p._data.shape)
         bump_version(p)
         start += n
+
+
+# Weight and spectral normalisation (nn/weight_norm.py): torch.nn.utils.weight_norm & co.
+from .weight_norm import (  # noqa: E402
+    remove_spectral_norm,
+    remove_weight_norm,
+    spectral_norm,
+    weight_norm,
+)
+
+__all__ += ["remove_spectral_norm", "remove_weight_norm", "spectral_norm", "weight_norm"]

@@ -31,6 +31,7 @@ from ..autograd import Function
 from ..errors import DtypeError, normalize_dim
 from ..tensor import Tensor
 from . import elementwise as _ew
+from .special import erf_array, erf_of
 
 __all__ = [
     "dropout", "elu", "gelu", "hardtanh", "leaky_relu", "log_softmax", "silu", "softmax",
@@ -191,24 +192,18 @@ class Elu(Function):
         return np.where(x > 0, grad, grad * ctx.alpha * np.exp(np.minimum(x, 0))), None
 
 
-_erf_object = np.frompyfunc(math.erf, 1, 1)
 _SQRT_2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_BETA = math.sqrt(2.0 / math.pi)
 _GELU_KAPPA = 0.044715
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    """The error function, elementwise: ``math.erf`` vectorised (no SciPy), in float64."""
-    return np.asarray(_erf_object(x.astype(np.float64)), dtype=np.float64)
-
-
 class Gelu(Function):
-    """f(x) = x·Φ(x) (or its tanh approximation);  df/dx = Φ(x) + x·φ(x)."""
+    """f(x) = x·Φ(x) (or its tanh approximation);  df/dx = Φ(x) + x·φ(x).
 
-    # The exact GELU's backward computes erf element by element (math.erf), which a recorded
-    # backward cannot follow: gradients of gradients raise, naming GeluBackward0.
-    twice_differentiable = False
+    Φ(x) = (1 + erf(x/√2)) / 2; in a recorded backward erf is the ``Erf`` op, so the exact
+    GELU is differentiable to any order too.
+    """
 
     @staticmethod
     def forward(ctx, x, approximate):
@@ -217,7 +212,7 @@ class Gelu(Function):
         if approximate == "tanh":
             inner = _GELU_BETA * x * (1 + _GELU_KAPPA * x * x)  # not x³: no overflow
             return 0.5 * x * (1 + np.tanh(inner))
-        cdf = (0.5 * (1 + _erf(x / _SQRT_2))).astype(x.dtype, copy=False)
+        cdf = 0.5 * (1 + erf_array(x / _SQRT_2))
         return x * cdf
 
     @staticmethod
@@ -228,7 +223,7 @@ class Gelu(Function):
             t = np.tanh(_GELU_BETA * x * (1 + _GELU_KAPPA * x * x))
             du = _GELU_BETA * (1 + 3 * _GELU_KAPPA * x * x)
             return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du), None
-        cdf = (0.5 * (1 + _erf(x / _SQRT_2))).astype(x.dtype, copy=False)
+        cdf = 0.5 * (1 + erf_of(x / _SQRT_2))
         pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
         return grad * (cdf + x * pdf), None
 

@@ -42,7 +42,7 @@ from ..autograd import Function
 from ..dtypes import promote_pair
 from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor, data_of
-from .shape import cat, stack
+from .joining import cat, stack
 
 __all__ = ["avg_pool2d", "conv2d", "max_pool2d"]
 

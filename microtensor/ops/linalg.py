@@ -10,6 +10,7 @@ from ..autograd import Function
 from ..dtypes import promote_pair
 from ..errors import ShapeError
 from ..tensor import Tensor, data_of
+from .arithmetic import write_out
 
 __all__ = ["bmm", "dot", "matmul", "mm"]
 
@@ -72,39 +73,40 @@ def _check_matmul(a: np.ndarray, b: np.ndarray, op: str) -> None:
                              "cannot be broadcast together") from None
 
 
-def matmul(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """Matrix product with NumPy's/PyTorch's rules for 1-D and batched operands.
+def matmul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
+    """Matrix product with NumPy's/PyTorch's rules for 1-D and batched operands (``out=``
+    writes the result into a given tensor, as PyTorch's).
 
     Differs from PyTorch on purpose: operands of different dtypes are promoted by the usual
     rules (float32 @ float64 gives float64, int64 @ float32 float32); PyTorch raises.
     """
     _check_matmul(data_of(input), data_of(other), "matmul")
-    return MatMul.apply(input, other)
+    return write_out(MatMul.apply(input, other), out, "matmul")
 
 
-def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Product of two 2-D matrices."""
     a, b = data_of(input), data_of(mat2)
     if a.ndim != 2 or b.ndim != 2:
         raise ShapeError(f"mm: expects two 2-D matrices, got shapes {a.shape} and {b.shape}")
     _check_matmul(a, b, "mm")
-    return MatMul.apply(input, mat2)
+    return write_out(MatMul.apply(input, mat2), out, "mm")
 
 
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
+def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Batched product of (B, n, k) and (B, k, m)."""
     a, b = data_of(input), data_of(mat2)
     if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
         raise ShapeError(f"bmm: expects (B, n, k) and (B, k, m) with one B, got shapes "
                          f"{a.shape} and {b.shape}")
     _check_matmul(a, b, "bmm")
-    return MatMul.apply(input, mat2)
+    return write_out(MatMul.apply(input, mat2), out, "bmm")
 
 
-def dot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+def dot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors of one length."""
     a, b = data_of(input), data_of(other)
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         raise ShapeError(f"dot: expects two 1-D tensors of one length, got shapes "
                          f"{a.shape} and {b.shape}")
-    return MatMul.apply(input, other)
+    return write_out(MatMul.apply(input, other), out, "dot")

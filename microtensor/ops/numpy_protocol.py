@@ -25,7 +25,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import elementwise as ew
-from . import linalg, reduction, shape
+from . import indexing, joining, linalg, reduction, shape
 
 __all__ = ["NotTwiceDifferentiable", "graph_backward", "in_graph_backward"]
 
@@ -109,7 +109,7 @@ def _split(a, indices_or_sections, axis=0):
     else:
         edges = [0, *indices_or_sections, n]
         sizes = [hi - lo for lo, hi in zip(edges[:-1], edges[1:])]
-    return list(shape.split(a, sizes, axis))
+    return list(joining.split(a, sizes, axis))
 
 
 def _where(condition, x=None, y=None):
@@ -142,8 +142,8 @@ FUNCTIONS = {
     np.moveaxis: _moveaxis,
     np.reshape: lambda a, newshape, **kw: shape.reshape(a, newshape),
     np.split: _split,
-    np.concatenate: lambda arrays, axis=0, **kw: shape.cat(list(arrays), axis),
-    np.stack: lambda arrays, axis=0, **kw: shape.stack(list(arrays), axis),
+    np.concatenate: lambda arrays, axis=0, **kw: joining.cat(list(arrays), axis),
+    np.stack: lambda arrays, axis=0, **kw: joining.stack(list(arrays), axis),
     np.zeros_like: _zeros_like,
     np.copy: lambda a, **kw: ew.Clone.apply(a),
     np.ones_like: _ones_like,
@@ -158,7 +158,18 @@ UFUNCS = {
     np.log: ew.log, np.sqrt: ew.sqrt, np.absolute: ew.abs, np.sin: ew.sin, np.cos: ew.cos,
     np.tanh: ew.tanh, np.sign: ew.sign, np.maximum: ew.maximum, np.minimum: ew.minimum,
     np.square: ew.square, np.reciprocal: ew.reciprocal, np.matmul: linalg.matmul,
-    np.log1p: lambda a: ew.log(1 + a), np.expm1: lambda a: ew.exp(a) - 1,
+    np.log1p: ew.log1p, np.expm1: ew.expm1, np.exp2: ew.exp2, np.log2: ew.log2,
+    np.log10: ew.log10, np.logaddexp: ew.logaddexp, np.logaddexp2: ew.logaddexp2,
+    np.tan: ew.tan, np.arcsin: ew.asin, np.arccos: ew.acos, np.arctan: ew.atan,
+    np.arctan2: ew.atan2, np.sinh: ew.sinh, np.cosh: ew.cosh, np.arcsinh: ew.asinh,
+    np.arccosh: ew.acosh, np.arctanh: ew.atanh, np.hypot: ew.hypot, np.sinc: ew.sinc,
+    np.floor: ew.floor, np.ceil: ew.ceil, np.trunc: ew.trunc, np.rint: ew.round,
+    np.fmod: ew.fmod, np.remainder: ew.remainder, np.copysign: ew.copysign,
+    np.fmax: ew.fmax, np.fmin: ew.fmin, np.float_power: ew.float_power,
+    np.deg2rad: ew.deg2rad, np.rad2deg: ew.rad2deg, np.signbit: ew.signbit,
+    np.logical_xor: ew.logical_xor, np.bitwise_and: ew.bitwise_and,
+    np.bitwise_or: ew.bitwise_or, np.bitwise_xor: ew.bitwise_xor, np.invert: ew.bitwise_not,
+    np.left_shift: ew.bitwise_left_shift, np.right_shift: ew.bitwise_right_shift,
     np.equal: ew.eq, np.not_equal: ew.ne, np.less: ew.lt, np.less_equal: ew.le,
     np.greater: ew.gt, np.greater_equal: ew.ge, np.isfinite: ew.isfinite, np.isnan: ew.isnan,
     np.isinf: ew.isinf, np.logical_not: ew.logical_not, np.logical_and: ew.logical_and,
@@ -173,7 +184,7 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs: tuple, kwargs: dict) -> An
         return fn(*inputs)  # (the ops take numbers and arrays as constants, in any place)
     if ufunc is np.add and method == "at" and isinstance(inputs[0], Tensor):
         target, index, values = inputs  # np.add.at(g, idx, v): a scatter-add, recorded
-        shape.index_add_at(target, index, values)
+        indexing.index_add_at(target, index, values)
         return None
     how = f"called np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
     return getattr(ufunc, method)(*_arr(inputs, how),

@@ -1,5 +1,6 @@
-"""Reductions: sum, mean, var/std, max/min, amax/amin, argmax/argmin, logsumexp, norm, prod,
-all/any.
+"""Reductions: sum, nansum, mean, nanmean, prod, logsumexp, norm, dist, count_nonzero,
+all/any. (var/std are in ``moments``, extrema in ``extrema``, scans in ``scan``, sorting in
+``sorting``, medians, quantiles and histograms in ``statistics``.)
 
 A reduction's backward gets a gradient shaped like the *reduced* output. It first
 puts the reduced axes back as size 1 (:func:`_unreduce`), so that the gradient
@@ -8,31 +9,27 @@ broadcasts against the input; then it applies the textbook derivative.
 ``dim`` is an int or a tuple/list of ints (``None`` or ``()``: every dim, except for
 ``all``/``any``, where PyTorch reads ``()`` as no dim), checked by
 :func:`~microtensor.errors.normalize_dims` so an out-of-range dim names the op and the
-valid range. Argument names and defaults are PyTorch's.
+valid range. Argument names and defaults are PyTorch's, with its aliases ``axis`` (for
+``dim``) and ``keepdims`` (for ``keepdim``); ``out=`` writes the result into a tensor.
 """
 
 from __future__ import annotations
 
-import builtins
-from collections import namedtuple
 from typing import Any
 
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Function
-from ..errors import DtypeError, ShapeError, normalize_dim, normalize_dims
+from ..autograd import Function, bump_version
+from ..errors import DtypeError, ShapeError, normalize_dims
+from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from . import elementwise as _ew
 
 __all__ = [
-    "all", "amax", "amin", "any", "argmax", "argmin", "logsumexp", "max", "mean", "min",
-    "norm", "prod", "std", "sum", "var",
+    "all", "any", "count_nonzero", "dist", "logsumexp", "mean", "nanmean", "nansum", "norm",
+    "prod", "sum",
 ]
-
-# What max(x, dim) / min(x, dim) return, as torch.return_types.max / .min do.
-max_result = namedtuple("max", ["values", "indices"])
-min_result = namedtuple("min", ["values", "indices"])
 
 
 def _unreduce(grad: np.ndarray, axes: tuple[int, ...], keepdim: bool) -> np.ndarray:
@@ -65,6 +62,26 @@ class Sum(Function):
         return np.broadcast_to(g, ctx.shape), None, None
 
 
+class NanSum(Function):
+    """f(x) = Σ x over dims, skipping nan;  df/dx = 1 where x is not nan, 0 at a nan.
+
+    The gradient is ``grad · (x is not nan)``, as PyTorch's, so an infinite gradient (a
+    nanmean of nans only, 1/0) gives nan at the nans rather than 0.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.mask = (~np.isnan(a)).astype(a.dtype)
+        return np.asarray(np.nansum(a, axis=axes, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = _unreduce(grad, ctx.axes, ctx.keepdim)
+        with np.errstate(invalid="ignore"):
+            return np.broadcast_to(g, ctx.shape) * ctx.mask, None, None
+
+
 class Mean(Function):
     """f(x) = Σ x / N over dims (N elements each);  df/dx = 1 / N."""
 
@@ -80,128 +97,6 @@ class Mean(Function):
         g = _unreduce(grad, ctx.axes, ctx.keepdim)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.broadcast_to(g / ctx.n, ctx.shape), None, None
-
-
-class Var(Function):
-    """f(x) = Σ (x - x̄)² / (N - c) (c = correction);  df/dx = 2 (x - x̄) / (N - c)."""
-
-    @staticmethod
-    def forward(ctx, a, axes, correction, keepdim):
-        n = _count(a.shape, axes)
-        dof = builtins.max(0, n - correction)  # N - c <= 0 gives inf or nan, as PyTorch
-        with np.errstate(invalid="ignore", divide="ignore"):
-            d = a - np.sum(a, axis=axes, keepdims=True) / n
-            out = np.asarray(np.sum(d * d, axis=axes, keepdims=keepdim) / dof)
-        ctx.save_for_backward(a)  # (not d: a recorded backward must see d depend on a)
-        # Backward divides by N - c unclamped, as PyTorch does (a finite 0 where N - c < 0).
-        ctx.axes, ctx.keepdim, ctx.dof, ctx.n = axes, keepdim, n - correction, n
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        d = a - np.sum(a, axis=ctx.axes, keepdims=True) / ctx.n
-        g = _unreduce(grad, ctx.axes, ctx.keepdim)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return g * (2 * d / ctx.dof), None, None, None
-
-
-class Std(Function):
-    """f(x) = sqrt(var(x));  df/dx = (x - x̄) / ((N - c) f)  (0 where f = 0, as PyTorch)."""
-
-    @staticmethod
-    def forward(ctx, a, axes, correction, keepdim):
-        n = _count(a.shape, axes)
-        dof = builtins.max(0, n - correction)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            d = a - np.sum(a, axis=axes, keepdims=True) / n
-            out = np.asarray(np.sqrt(np.sum(d * d, axis=axes, keepdims=keepdim) / dof))
-        ctx.save_for_backward(a, out)
-        ctx.axes, ctx.keepdim, ctx.dof, ctx.n = axes, keepdim, n - correction, n  # as Var
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        d = a - np.sum(a, axis=ctx.axes, keepdims=True) / ctx.n
-        f = _unreduce(out, ctx.axes, ctx.keepdim)
-        g = _unreduce(grad, ctx.axes, ctx.keepdim)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gx = g * d / (ctx.dof * f)
-        return np.where(f == 0, 0, gx), None, None, None
-
-
-class Amax(Function):
-    """f(x) = max of x over dims;  df/dx = 1/k at each of the k tied maxima, else 0."""
-
-    @staticmethod
-    def forward(ctx, a, axes, keepdim):
-        out = np.asarray(np.amax(a, axis=axes, keepdims=keepdim))
-        ctx.save_for_backward(a, out)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        return _even_split(grad, a, out, ctx.axes, ctx.keepdim), None, None
-
-
-class Amin(Function):
-    """f(x) = min of x over dims;  df/dx = 1/k at each of the k tied minima, else 0."""
-
-    @staticmethod
-    def forward(ctx, a, axes, keepdim):
-        out = np.asarray(np.amin(a, axis=axes, keepdims=keepdim))
-        ctx.save_for_backward(a, out)
-        ctx.axes, ctx.keepdim = axes, keepdim
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        return _even_split(grad, a, out, ctx.axes, ctx.keepdim), None, None
-
-
-class Max(Amax):
-    """f(x) = max(x) or max(x, dim).values;  df/dx = 1/k at each of the k tied maxima, else 0.
-
-    A nan maximum ties with the nans of its slice (PyTorch's rule for ``max(x)``).
-    """
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        return _even_split(grad, a, out, ctx.axes, ctx.keepdim, nan_ties=True), None, None
-
-
-class Min(Amin):
-    """f(x) = min(x) or min(x, dim).values;  df/dx = 1/k at each of the k tied minima, else 0.
-
-    A nan minimum ties with the nans of its slice (PyTorch's rule for ``min(x)``).
-    """
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        return _even_split(grad, a, out, ctx.axes, ctx.keepdim, nan_ties=True), None, None
-
-
-def _even_split(grad, a, out, axes, keepdim, nan_ties=False):
-    # The extremum is not differentiable where several elements tie; sharing the gradient
-    # equally among them is the choice PyTorch makes for amax/amin and full max/min.
-    # A nan extremum equals nothing (nan != nan): amax/amin then give the slice 0·inf = nan,
-    # as PyTorch's (grad / count) · mask does; max()/min() (nan_ties) send it to the nans,
-    # as PyTorch's evenly_distribute_backward does.
-    o = _unreduce(out, axes, keepdim)
-    mask = a == o
-    if nan_ties and a.dtype.kind == "f":
-        mask = mask | (np.isnan(a) & np.isnan(o))
-    one, zero = grad.dtype.type(1), grad.dtype.type(0)
-    mask = np.where(mask, one, zero)  # a constant: the tie pattern has no derivative
-    count = np.sum(mask, axis=axes, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):  # a nan slice has no match
-        return _unreduce(grad, axes, keepdim) * mask / count
 
 
 class LogSumExp(Function):
@@ -234,7 +129,7 @@ class LogSumExp(Function):
 class Norm(Function):
     """f(x) = (Σ |x|^p)^(1/p) over dims;  df/dx = sign(x) (|x| / f)^(p-1)  (0 where x = 0 or f = 0).
 
-    Special orders: p = 2 gives x / f (subgradient 0 at f = 0, as PyTorch); p = 1 gives
+    Special orders: p = 2 gives x / f (subgradient 0 at f = 0 only, as PyTorch); p = 1 gives
     sign(x); p = ±inf (max/min |x|) sends sign(x)/k to each of the k tied extremes;
     p = 0 counts the non-zero elements and has no gradient (``None``, as PyTorch).
     """
@@ -271,293 +166,295 @@ class Norm(Function):
         if p == 1:
             return g * np.sign(a), None, None, None
         if p in (np.inf, -np.inf):
-            return _even_split(grad, np.abs(a), out, axes, keepdim) * np.sign(a), None, None, None
+            from .extrema import even_split  # (extrema imports this module)
+
+            return even_split(grad, np.abs(a), out, axes, keepdim) * np.sign(a), None, None, None
+        # The masked-out places divide by 1 instead of 0, so that a recorded backward has no
+        # 0/0 there either (where() passes 0 to the branch it drops, and 0/0 would be nan).
+        fs = np.where(f == 0, 1, f)
+        if p == 2:  # (smooth at x = 0: only f = 0 is masked, as PyTorch)
+            return g * np.where(f == 0, 0, a / fs), None, None, None
+        zero = (a == 0) | (f == 0)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            if p == 2:
-                d = a / f
-            else:
-                d = np.sign(a) * (np.abs(a) / f) ** (p - 1)
-        return g * np.where((a == 0) | (f == 0), 0, d), None, None, None
+            d = np.sign(a) * (np.where(zero, 1, np.abs(a)) / fs) ** (p - 1)
+        return g * np.where(zero, 0, d), None, None, None
 
 
 class Prod(Function):
-    """f(x) = Π x over dims;  df/dxᵢ = Π_{j≠i} xⱼ (exact with zeros: no division by xᵢ)."""
+    """f(x) = Π x over dims;  df/dxᵢ = Π_{j≠i} xⱼ  (= f / xᵢ when no xᵢ is 0).
 
-    twice_differentiable = False  # (issue 15: its backward is not recorded yet)
+    With a zero in the input the product of the others is taken without dividing, as
+    exclusive cumulative products from the left and from the right (PyTorch's rule), so
+    one or two zeros in a slice give the exact gradient; both forms are recorded ops, so
+    the gradient is differentiable again.
+    """
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
-        ctx.save_for_backward(a)
+        out = np.asarray(np.prod(a, axis=axes, keepdims=keepdim))
+        ctx.save_for_backward(a, out)
         ctx.axes, ctx.keepdim = axes, keepdim
-        return np.asarray(np.prod(a, axis=axes, keepdims=keepdim))
+        ctx.has_zero = bool(np.any(a == 0))  # a constant choice between two exact formulas
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
+        a, out = ctx.saved_tensors
         g = _unreduce(grad, ctx.axes, ctx.keepdim)
-        return g * _product_of_others(a, ctx.axes), None, None
+        if ctx.has_zero:
+            return g * _product_of_others(a, ctx.axes), None, None
+        return g * (_unreduce(out, ctx.axes, ctx.keepdim) / a), None, None
 
 
-def _product_of_others(a: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+def _product_of_others(a: Any, axes: tuple[int, ...]) -> Any:
     """For every element, the product of the *other* elements of its reduced slice.
 
     Product of everything to the left times everything to the right (exclusive cumulative
     products), so one or two zeros in a slice give the right answer where f / xᵢ would not.
+    Runs on arrays and, in a recorded backward, on Tensors.
     """
-    k = len(axes)
-    last = tuple(range(a.ndim - k, a.ndim))
-    moved = np.moveaxis(a, axes, last)
-    rest = moved.shape[: a.ndim - k]
-    n = _count(a.shape, axes)
+    from .scan import cumprod_of  # (scan imports this module)
+
+    k, nd = len(axes), np.ndim(a)
+    shape = tuple(a.shape)
+    last = tuple(range(nd - k, nd))
+    moved = _moveaxes(a, axes, last)
+    rest = tuple(moved.shape[: nd - k])
+    n = _count(shape, axes)
     if n == 0:
         return np.zeros_like(a)
-    flat = moved.reshape(rest + (n,))
-    ones = np.ones(rest + (1,), dtype=a.dtype)
-    left = np.concatenate([ones, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
-    right = np.concatenate([np.cumprod(flat[..., :0:-1], axis=-1)[..., ::-1], ones], axis=-1)
-    return np.moveaxis((left * right).reshape(moved.shape), last, axes)
+    flat = np.reshape(moved, rest + (n,))
+    ones = np.ones_like(flat[..., :1])  # (a constant Tensor in a recorded backward)
+    left = np.concatenate([ones, cumprod_of(flat[..., : n - 1], -1)], axis=-1)
+    rev = np.arange(n - 1, 0, -1)  # the elements after the first, last first
+    right = cumprod_of(flat[..., rev], -1)[..., np.arange(n - 2, -1, -1)]
+    right = np.concatenate([right, ones], axis=-1)
+    return _moveaxes(np.reshape(left * right, tuple(moved.shape)), last, axes)
+
+
+def _moveaxes(a: Any, source: tuple[int, ...], destination: tuple[int, ...]) -> Any:
+    # np.moveaxis with several axes, as one transpose (which also runs on Tensors).
+    nd = np.ndim(a)
+    order = [i for i in range(nd) if i not in source]
+    for dst, src in sorted(zip(destination, source)):
+        order.insert(dst, src)
+    return np.transpose(a, order)
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _float_only(input: Tensor, op: str) -> None:  # noqa: A002
+def dim_alias(dim: Any, axis: Any, keepdim: bool, keepdims: bool | None,
+              op: str) -> tuple[Any, bool]:
+    """PyTorch's aliases: ``axis`` for ``dim``, ``keepdims`` for ``keepdim``."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: got both dim and its alias axis")
+        dim = axis
+    return dim, keepdim if keepdims is None else keepdims
+
+
+def write_out(result: Any, out: Any, op: str) -> Any:
+    """``out=``: copy ``result`` (a Tensor, or a tuple of them) into ``out``, as PyTorch.
+
+    ``out`` is resized when its shape differs and cast to its own dtype; a result that
+    requires grad cannot be written (PyTorch: out= does not support autograd).
+    """
+    if out is None:
+        return result
+    if isinstance(result, tuple):
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{op}: out must be a tuple of {len(result)} tensors, got "
+                            f"{type(out).__name__}")
+        for r, o in zip(result, out):
+            write_out(r, o, op)
+        return type(result)(*out) if hasattr(result, "_fields") else tuple(out)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{op}: out must be a Tensor, got {type(out).__name__}")
+    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{op}(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad")
+    arr = result._data.astype(out._data.dtype, copy=False)
+    if out._data.shape == arr.shape:
+        np.copyto(out._data, arr)
+    else:
+        out._data = arr.copy()
+    bump_version(out)
+    return out
+
+
+def float_only(input: Tensor, op: str) -> None:  # noqa: A002
     if input._data.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating-point tensor, got dtype {input._data.dtype} "
                          "(convert it with .float() first)")
 
 
-def _nonempty(a: np.ndarray, axes: tuple[int, ...], op: str) -> None:
+class EmptyReductionError(ShapeError, IndexError):
+    """A reduction without identity (max, argmax ...) over an empty dim: PyTorch raises
+    ``IndexError`` (``RuntimeError`` over every dim); this is both, and a ``ValueError``."""
+
+
+def nonempty(a: np.ndarray, axes: tuple[int, ...], op: str) -> None:
     for ax in axes:
         if a.shape[ax] == 0:
-            raise ShapeError(f"{op}: cannot reduce over dim {ax} of shape {a.shape}: it has "
-                             "size 0 and the reduction has no identity")
+            raise EmptyReductionError(f"{op}: cannot reduce over dim {ax} of shape {a.shape}: "
+                                      "it has size 0 and the reduction has no identity")
     if not axes and a.size == 0:
-        raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
+        raise EmptyReductionError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
 
 
-def _int_to_int64(input: Tensor) -> Tensor:  # noqa: A002
+def int_to_int64(input: Tensor) -> Tensor:  # noqa: A002
     # PyTorch sums and multiplies bool and integer tensors in int64.
     return _ew.to_dtype(input, dtypes.int64) if input._data.dtype.kind in "biu" else input
+
+
+def as_tensor(x: Any, op: str) -> Tensor:
+    if isinstance(x, Tensor):
+        return x
+    raise TypeError(f"{op}: expected a Tensor as input, got {type(x).__name__}")
+
+
+def _cast(input: Tensor, dtype: Any) -> Tensor:  # noqa: A002
+    return input if dtype is None else _ew.to_dtype(input, dtypes.to_dtype(dtype))
 
 
 # --------------------------------------------------------------------------- functional API
 
 
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001, A002
-        dtype: Any = None) -> Tensor:
-    """Sum over ``dim`` (an int, a tuple of ints, or ``None`` for every dim).
+        dtype: Any = None, out: Any = None, axis: Any = None,
+        keepdims: bool | None = None) -> Tensor:
+    """Sum over ``dim`` (an int, a tuple or list of ints, or ``None`` for every dim).
 
     Bool and integer tensors sum to int64 unless ``dtype`` says otherwise; with ``dtype``
     the input is cast first, as PyTorch does.
     """
-    if dtype is not None:
-        input = _ew.to_dtype(input, dtypes.to_dtype(dtype))
-    else:
-        input = _int_to_int64(input)
+    input = as_tensor(input, "sum")
+    dim, keepdim = dim_alias(dim, axis, keepdim, keepdims, "sum")
+    input = int_to_int64(input) if dtype is None else _cast(input, dtype)
     axes = normalize_dims(dim, input._data.ndim, "sum")
-    return Sum.apply(input, axes, keepdim)
+    return write_out(Sum.apply(input, axes, keepdim), out, "sum")
+
+
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+           dtype: Any = None, out: Any = None, axis: Any = None,
+           keepdims: bool | None = None) -> Tensor:
+    """Sum over ``dim`` treating nan as 0: ``sum(where(isnan(x), 0, x))``; a nan gets gradient 0."""
+    input = as_tensor(input, "nansum")
+    dim, keepdim = dim_alias(dim, axis, keepdim, keepdims, "nansum")
+    input = int_to_int64(input) if dtype is None else _cast(input, dtype)
+    axes = normalize_dims(dim, input._data.ndim, "nansum")
+    fn = NanSum if input._data.dtype.kind == "f" else Sum
+    return write_out(fn.apply(input, axes, keepdim), out, "nansum")
+
+
+def _mean_input(input: Any, dtype: Any, op: str) -> Tensor:  # noqa: A002
+    input = _cast(as_tensor(input, op), dtype)
+    if input._data.dtype.kind != "f":
+        raise DtypeError(f"{op}: could not infer the output dtype: the input must be floating "
+                         f"point, got dtype {input._data.dtype}; pass dtype=microtensor.float32 "
+                         "or call .float() first")
+    return input
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
-         dtype: Any = None) -> Tensor:
+         dtype: Any = None, out: Any = None, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
     """Mean over ``dim``; the input must be floating point (or pass a float ``dtype``)."""
-    if dtype is not None:
-        input = _ew.to_dtype(input, dtypes.to_dtype(dtype))
-    if input._data.dtype.kind != "f":
-        raise DtypeError(f"mean: could not infer the output dtype: the input must be floating "
-                         f"point, got dtype {input._data.dtype}; pass dtype=microtensor.float32 "
-                         "or call .float() first")
+    input = _mean_input(input, dtype, "mean")
+    dim, keepdim = dim_alias(dim, axis, keepdim, keepdims, "mean")
     axes = normalize_dims(dim, input._data.ndim, "mean")
-    return Mean.apply(input, axes, keepdim)
+    return write_out(Mean.apply(input, axes, keepdim), out, "mean")
 
 
-def _var_args(input: Tensor, dim: Any, unbiased: Any, correction: Any, op: str):  # noqa: A002
-    _float_only(input, op)
-    if isinstance(dim, bool):  # the legacy form var(x, unbiased)
-        if unbiased is not None:
-            raise TypeError(f"{op}: got unbiased={dim} positionally and unbiased={unbiased}")
-        dim, unbiased = None, dim
-    if unbiased is not None and correction is not None:
-        raise TypeError(f"{op}: pass either unbiased or correction, not both (got "
-                        f"unbiased={unbiased}, correction={correction})")
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    return normalize_dims(dim, input._data.ndim, op), correction
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+            dtype: Any = None, out: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:
+    """Mean of the non-nan elements over ``dim``: ``nansum(x) / (number of non-nan)``.
 
-
-def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
-        correction: Any = None) -> Tensor:
-    """Variance over ``dim``: Σ (x - mean)² / (N - correction).
-
-    ``correction`` defaults to 1 (Bessel's correction, the sample variance); ``unbiased=False``
-    means correction 0 (NumPy's ``ddof=0``). ``var(x, False)`` (a bool in ``dim``'s place) is
-    PyTorch's legacy ``var(x, unbiased)``. When N - correction <= 0 the result is inf or nan.
+    A slice of nans only gives nan (0 / 0), as PyTorch.
     """
-    axes, correction = _var_args(input, dim, unbiased, correction, "var")
-    return Var.apply(input, axes, correction, keepdim)
+    input = _mean_input(input, dtype, "nanmean")
+    dim, keepdim = dim_alias(dim, axis, keepdim, keepdims, "nanmean")
+    axes = normalize_dims(dim, input._data.ndim, "nanmean")
+    valid = ~np.isnan(input._data)
+    count = np.sum(valid, axis=axes, keepdims=keepdim).astype(input._data.dtype)
+    total = NanSum.apply(input, axes, keepdim)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return write_out(_ew.div(total, count), out, "nanmean")
 
 
-def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,  # noqa: A002
-        correction: Any = None) -> Tensor:
-    """Standard deviation over ``dim``: the square root of :func:`var` (same arguments)."""
-    axes, correction = _var_args(input, dim, unbiased, correction, "std")
-    return Std.apply(input, axes, correction, keepdim)
-
-
-def _extremum(input: Any, dim: Any, keepdim: bool, op: str) -> Any:  # noqa: A002
-    fn, pair, result, arg = ((Max, _ew.maximum, max_result, np.argmax) if op == "max"
-                             else (Min, _ew.minimum, min_result, np.argmin))
-    if isinstance(dim, Tensor):  # max(a, b): the elementwise maximum
-        return pair(input, dim)
-    a = input._data
-    if dim is None:
-        if a.size == 0:
-            raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {a.shape} over all "
-                             "dims; pass dim=...")
-        return fn.apply(input, tuple(range(a.ndim)), False)
-    if isinstance(dim, (tuple, list)):
-        raise TypeError(f"{op}: dim must be an int (one dim), got {dim!r}; use amax/amin for "
-                        "several dims")
-    d = normalize_dim(dim, a.ndim, op)
-    axes = (d,) if a.ndim else ()
-    _nonempty(a, axes, op)
-    values = fn.apply(input, axes, keepdim)
-    idx = np.asarray(arg(a, axis=d) if a.ndim else 0, dtype=np.int64)
-    if keepdim and a.ndim:
-        idx = np.expand_dims(idx, d)
-    return result(values, Tensor._make(idx, False, None))
-
-
-def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    """The largest element; with an int ``dim``, ``(values, indices)`` along it.
-
-    ``max(x)`` is a 0-d tensor. ``max(x, dim)`` returns a namedtuple ``max(values, indices)``
-    (indices int64, the first maximum). ``max(x, other_tensor)`` is :func:`maximum`.
-
-    Gradient: tied maxima share it equally. For ``max(x)`` this is what PyTorch does; for
-    ``max(x, dim)`` PyTorch instead sends the whole gradient to the element at the returned
-    index, and microtensor differs on purpose (the even split is symmetric, like ``amax``).
-
-    NaN propagates, as in PyTorch: a slice holding nan has the value nan, its index is the
-    first nan's, and its gradient goes to the nan (shared if there are several; PyTorch's
-    ``max(x, dim)`` sends it all to the first).
-    """
-    return _extremum(input, dim, keepdim, "max")
-
-
-def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
-    """The smallest element; with an int ``dim``, ``(values, indices)`` along it.
-
-    As :func:`max` (namedtuple ``min(values, indices)``; ``min(x, other)`` is
-    :func:`minimum`), including the even split of the gradient among ties, which for
-    ``min(x, dim)`` differs from PyTorch (it sends it all to the returned index), and nan:
-    the value is nan and the gradient goes to the nan.
-    """
-    return _extremum(input, dim, keepdim, "min")
-
-
-def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
-    """Maximum over ``dim`` (an int or a tuple; ``()`` means every dim). Ties share the gradient.
-
-    A slice holding nan gives nan and, as PyTorch's amax, a nan gradient for the whole slice
-    (its backward is ``grad / count · (x == result)``, and nan equals nothing, so count is 0);
-    ``max(x)`` instead sends the gradient to the nan.
-    """
-    axes = normalize_dims(dim, input._data.ndim, "amax")
-    _nonempty(input._data, axes, "amax")
-    return Amax.apply(input, axes, keepdim)
-
-
-def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:  # noqa: A002
-    """Minimum over ``dim`` (an int or a tuple; ``()`` means every dim). Ties share the gradient.
-
-    With nan in a slice: nan, and a nan gradient for the slice, as :func:`amax` and PyTorch.
-    """
-    axes = normalize_dims(dim, input._data.ndim, "amin")
-    _nonempty(input._data, axes, "amin")
-    return Amin.apply(input, axes, keepdim)
-
-
-def _arg(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:  # noqa: A002
-    a = input._data
-    fn = np.argmax if op == "argmax" else np.argmin
-    if dim is None:
-        if a.size == 0:
-            raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {a.shape}; "
-                             "pass dim=...")
-        idx = np.asarray(fn(a), dtype=np.int64)
-        if keepdim:
-            idx = idx.reshape((1,) * a.ndim)
-        return Tensor._make(idx, False, None)
-    if isinstance(dim, (tuple, list)):
-        raise TypeError(f"{op}: dim must be an int or None, got {dim!r}")
-    d = normalize_dim(dim, a.ndim, op)
-    if not a.ndim:
-        return Tensor._make(np.zeros((), dtype=np.int64), False, None)
-    _nonempty(a, (d,), op)
-    idx = np.asarray(fn(a, axis=d), dtype=np.int64)
-    if keepdim:
-        idx = np.expand_dims(idx, d)
-    return Tensor._make(idx, False, None)
-
-
-def argmax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
-    """Index (int64) of the first maximum along ``dim``; with ``dim=None``, into the flattened
-    tensor. Not differentiable."""
-    return _arg(input, dim, keepdim, "argmax")
-
-
-def argmin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
-    """Index (int64) of the first minimum along ``dim``; with ``dim=None``, into the flattened
-    tensor. Not differentiable."""
-    return _arg(input, dim, keepdim, "argmin")
-
-
-def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
-    """log(Σ exp(x)) over ``dim``, computed stably (shifted by the maximum).
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False, *,  # noqa: A002
+              out: Any = None) -> Tensor:
+    """log(Σ exp(x)) over ``dim`` (an int or a tuple), computed stably (shifted by the maximum).
 
     Integer inputs are computed in the default float dtype. Rows of -inf give -inf.
     """
+    input = as_tensor(input, "logsumexp")
     if input._data.dtype.kind != "f":
         input = _ew.to_dtype(input, dtypes.get_default_dtype())
     axes = normalize_dims(dim, input._data.ndim, "logsumexp")
-    return LogSumExp.apply(input, axes, keepdim)
+    return write_out(LogSumExp.apply(input, axes, keepdim), out, "logsumexp")
 
 
-def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,  # noqa: A002
+         out: Any = None, dtype: Any = None) -> Tensor:
     """The vector p-norm over ``dim`` (every dim by default).
 
     ``p``: ``"fro"`` or 2 (Euclidean), 1, ``inf`` (max |x|), ``-inf`` (min |x|), 0 (the number
-    of non-zero elements; no gradient), or any other number: (Σ |x|^p)^(1/p).
+    of non-zero elements; no gradient), or any other number: (Σ |x|^p)^(1/p). ``dtype``
+    casts the input first.
     Unlike PyTorch, ``"fro"`` is accepted with any number of dims (it is the 2-norm of
     the elements); ``"nuc"`` (a matrix norm) is not supported.
     """
-    _float_only(input, "norm")
+    input = _cast(as_tensor(input, "norm"), dtype)
+    float_only(input, "norm")
     if isinstance(p, str):
         if p != "fro":
             raise ValueError(f"norm: p={p!r} is not supported; expected 'fro' or a number")
+        p = 2
+    elif p is None:
         p = 2
     elif isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"norm: p must be 'fro' or a number, got {type(p).__name__}")
     p = float(p)
     axes = normalize_dims(dim, input._data.ndim, "norm")
-    return Norm.apply(input, p, axes, keepdim)
+    return write_out(Norm.apply(input, p, axes, keepdim), out, "norm")
 
 
-def prod(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:  # noqa: A002
+    """The p-norm of ``input - other`` (broadcast): ``norm(input - other, p)``."""
+    input, other = as_tensor(input, "dist"), as_tensor(other, "dist")
+    float_only(input, "dist")
+    float_only(other, "dist")
+    return norm(_ew.sub(input, other), p)
+
+
+def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
+         dtype: Any = None, out: Any = None, axis: Any = None,
+         keepdims: bool | None = None) -> Tensor:
     """Product over ``dim`` (an int, a tuple, or ``None`` for every dim).
 
     Bool and integer tensors multiply in int64, as PyTorch. The gradient is exact when the
-    input holds zeros. PyTorch takes a single int ``dim`` only; a tuple is an extension.
+    input holds zeros, and differentiable again. PyTorch takes a single int ``dim`` only;
+    a tuple is an extension.
     """
-    input = _int_to_int64(input)
+    input = as_tensor(input, "prod")
+    dim, keepdim = dim_alias(dim, axis, keepdim, keepdims, "prod")
+    input = int_to_int64(input) if dtype is None else _cast(input, dtype)
     axes = normalize_dims(dim, input._data.ndim, "prod")
-    return Prod.apply(input, axes, keepdim)
+    return write_out(Prod.apply(input, axes, keepdim), out, "prod")
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
+    """The number of non-zero elements over ``dim`` (an int, a tuple, or every dim): int64."""
+    a = as_tensor(input, "count_nonzero")._data
+    axes = normalize_dims(dim, a.ndim, "count_nonzero")
+    return Tensor._make(np.asarray(np.count_nonzero(a, axis=axes), dtype=np.int64), False, None)
 
 
 def _logical(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:  # noqa: A002
-    a = input._data
+    a = as_tensor(input, op)._data
     # PyTorch quirk, kept: all/any with an empty dim tuple reduce nothing (sum reduces all).
     empty = isinstance(dim, (tuple, list)) and not dim
     axes = () if empty else normalize_dims(dim, a.ndim, op)
@@ -568,11 +465,15 @@ def _logical(input: Tensor, dim: Any, keepdim: bool, op: str) -> Tensor:  # noqa
     return Tensor._make(out, False, None)
 
 
-def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
-    """True where every element over ``dim`` is non-zero (a bool tensor; no gradient)."""
-    return _logical(input, dim, keepdim, "all")
+def all(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001, A002
+        out: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    """True where every element over ``dim`` (an int or a tuple) is non-zero (no gradient)."""
+    dim, keepdim = dim_alias(dim, axis, keepdim, keepdims, "all")
+    return write_out(_logical(input, dim, keepdim, "all"), out, "all")
 
 
-def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001, A002
-    """True where some element over ``dim`` is non-zero (a bool tensor; no gradient)."""
-    return _logical(input, dim, keepdim, "any")
+def any(input: Tensor, dim: Any = None, keepdim: bool = False, *,  # noqa: A001, A002
+        out: Any = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    """True where some element over ``dim`` (an int or a tuple) is non-zero (no gradient)."""
+    dim, keepdim = dim_alias(dim, axis, keepdim, keepdims, "any")
+    return write_out(_logical(input, dim, keepdim, "any"), out, "any")

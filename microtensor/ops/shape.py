@@ -1,15 +1,14 @@
-"""Shape ops: reshape and its relatives, transpose/permute, expand/repeat, cat/stack/split,
-gather, and indexing (``x[i]`` and ``x[i] = v``).
+"""Shape ops: reshape and its relatives, transpose/permute/movedim, expand/broadcast, repeat.
 
 None of these change a value, they only move values around, so every backward moves the
-gradient back the same way: reshape it back, transpose it back, sum the copies, or scatter
-it into zeros (adding where one element was read twice).
+gradient back the same way: reshape it back, transpose it back, or sum the copies.
 
-Reshape, transpose, permute, expand and basic indexing return NumPy *views* of their
-input (no copy), as PyTorch's views share storage. A view shares its input's version
-counter, so an in-place write through either is caught by the backward checks of both,
-and a write through either is recorded in the graph of both, as PyTorch records it
-(see ``views.py``).
+Reshape, transpose, permute and expand return NumPy *views* of their input (no copy), as
+PyTorch's views share storage. A view shares its input's version counter, so an in-place
+write through either is caught by the backward checks of both, and a write through either
+is recorded in the graph of both, as PyTorch records it (see ``views.py``). Joining and
+splitting are in ``joining.py``, indexing in ``indexing.py``, gather/scatter in
+``scatter.py``, and the matrix-shaped ops (tril, diagonal, flip ...) in ``matrix_shape.py``.
 """
 
 from __future__ import annotations
@@ -20,17 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import Function, bump_version
-from ..dtypes import result_type
-from ..errors import DimensionError, DtypeError, ShapeError, normalize_dim, normalize_dims
+from ..autograd import Function
+from ..errors import DimensionError, ShapeError, ValueRangeError, normalize_dim, normalize_dims
 from ..tensor import Tensor
-from .elementwise import _check_leaf, _records, _write_back
 from .views import as_view
 
 __all__ = [
-    "cat", "chunk", "expand", "flatten", "gather", "getitem", "index_put_", "permute", "repeat",
-    "reshape",
-    "setitem", "split", "squeeze", "stack", "transpose", "unflatten", "unsqueeze",
+    "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_shapes", "broadcast_tensors",
+    "broadcast_to", "expand", "flatten", "movedim", "moveaxis", "permute", "ravel", "repeat",
+    "reshape", "squeeze", "swapaxes", "swapdims", "t", "tile", "transpose", "unflatten",
+    "unsqueeze",
 ]
 
 
@@ -114,144 +112,8 @@ class Repeat(Function):
         return g.reshape(ctx.shape), None
 
 
-class Cat(Function):
-    """f(x₁, …, xₙ) = the xᵢ joined along dim;  df/dxᵢ = the slice of grad that xᵢ filled."""
-
-    @staticmethod
-    def forward(ctx, dim, *arrays):
-        rt = result_type(*arrays)
-        # PyTorch's legacy rule: a 1-D empty input (``tensor([])``) next to tensors of
-        # other ranks is skipped (it still takes part in the dtype promotion).
-        ctx.skipped = [a.shape == (0,) and a.ndim != max(b.ndim for b in arrays)
-                       for a in arrays]
-        kept = [a for a, skip in zip(arrays, ctx.skipped) if not skip]
-        ctx.dim = dim
-        ctx.ends = np.cumsum([a.shape[dim] for a in kept])[:-1].tolist()
-        return np.concatenate([a.astype(rt, copy=False) for a in kept], axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        pieces = iter(np.split(grad, ctx.ends, axis=ctx.dim))
-        empty = np.zeros_like(grad, shape=(0,))
-        return (None, *(empty if skip else next(pieces) for skip in ctx.skipped))
-
-
-class Stack(Function):
-    """f(x₁, …, xₙ) = the xᵢ stacked along a new dim;  df/dxᵢ = grad's i-th slice on that dim."""
-
-    @staticmethod
-    def forward(ctx, dim, *arrays):
-        rt = result_type(*arrays)
-        ctx.dim = dim
-        return np.stack([a.astype(rt, copy=False) for a in arrays], axis=dim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        moved = np.moveaxis(grad, ctx.dim, 0)
-        return (None, *(moved[i] for i in range(moved.shape[0])))
-
-
-class Gather(Function):
-    """f(x)[i, j] = x[index[i, j], j] (dim 0; likewise for any dim);  df/dx = grad scatter-added."""
-
-    @staticmethod
-    def forward(ctx, a, idx):
-        ctx.shape, ctx.idx = a.shape, idx
-        return a[idx]
-
-    @staticmethod
-    def backward(ctx, grad):
-        g = np.zeros_like(grad, shape=ctx.shape)
-        np.add.at(g, ctx.idx, grad)  # an element gathered twice gets both gradients
-        return g, None
-
-
-class GetItem(Function):
-    """f(x) = x[idx] with ints, slices, None, ...;  df/dx = grad placed at idx in zeros."""
-
-    returns_view = True
-
-    @staticmethod
-    def forward(ctx, a, idx):
-        ctx.shape, ctx.idx = a.shape, idx
-        out = a[idx]  # basic indexing: a view, no copy
-        if type(out) is not np.ndarray:  # ints down to one element give a NumPy scalar: a copy
-            out = a[idx + (Ellipsis,)]  # ... while this is a 0-d view, as PyTorch's t[0]
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        # Basic indexing reads every element at most once, so assignment is enough.
-        g = np.zeros_like(grad, shape=ctx.shape)
-        g[ctx.idx] = grad
-        return g, None
-
-
-class Index(Function):
-    """f(x) = x[idx] with integer arrays or bool masks;  df/dx = grad scatter-added at idx."""
-
-    @staticmethod
-    def forward(ctx, a, idx):
-        ctx.shape, ctx.idx = a.shape, idx
-        return a[idx]
-
-    @staticmethod
-    def backward(ctx, grad):
-        g = np.zeros_like(grad, shape=ctx.shape)
-        np.add.at(g, ctx.idx, grad)  # x[[0, 0]] read element 0 twice: both gradients add up
-        return g, None
-
-
-class IndexAdd(Function):
-    """f(x, v) = x with v added at idx (repeats add up);  df/dx = grad,  df/dv = grad[idx]."""
-
-    @staticmethod
-    def forward(ctx, a, value, idx):
-        ctx.idx = idx
-        out = a.copy()
-        np.add.at(out, idx, value)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad, grad[ctx.idx], None
-
-
-class IndexPut(Function):
-    """f(x, v) = x with x[idx] = v;  df/dx = grad with zeros at idx,  df/dv = grad[idx]."""
-
-    @staticmethod
-    def forward(ctx, a, value, steps):
-        ctx.steps = steps  # idx, as one index or as a basic then an advanced step
-        ctx.vndim = np.ndim(value)
-        out = a.copy()
-        _write(out, steps, value)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        steps = ctx.steps
-        ga = np.copy(grad)
-        _write(ga, steps, 0)  # what was written over no longer influences the output
-        gv = _read(grad, steps)
-        if ctx.vndim > gv.ndim:  # NumPy let v carry extra leading size-1 dims
-            gv = gv.reshape((1,) * (ctx.vndim - gv.ndim) + gv.shape)
-        return ga, gv, None
-
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _read(a: np.ndarray, steps: tuple) -> np.ndarray:
-    for idx in steps:
-        a = a[idx]
-    return a
-
-
-def _write(a: np.ndarray, steps: tuple, value: Any) -> None:
-    for idx in steps[:-1]:
-        a = a[idx]  # a basic step: a view, so the write below lands in ``a``
-    a[steps[-1]] = value
 
 
 def _int(x: Any, op: str, what: str) -> int:
@@ -340,8 +202,8 @@ def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
                          f"got {len(dims)}: {dims}")
     norm = tuple(normalize_dim(d, n, "permute") for d in dims)
     if len(set(norm)) != n:
-        raise ValueError(f"permute: dims {dims} are not a permutation of {tuple(range(n))}: "
-                         "a dim is repeated")
+        raise ValueRangeError(f"permute: dims {dims} are not a permutation of {tuple(range(n))}: "
+                              "a dim is repeated")
     return as_view(Permute, input, norm)
 
 
@@ -445,365 +307,161 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
         raise ShapeError(f"repeat: got {len(reps)} repeat counts {reps} for a tensor with "
                          f"{len(shape)} dims (shape {shape}); give at least one per dim")
     if any(r < 0 for r in reps):
-        raise ValueError(f"repeat: repeat counts must be non-negative, got {reps}")
+        raise ValueRangeError(f"repeat: repeat counts must be non-negative, got {reps}")
     return Repeat.apply(input, reps)
 
 
-# --------------------------------------------------------------------------- joining, splitting
 
 
-def _tensor_list(tensors: Any, op: str) -> list[Tensor]:
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{op}: expects a list or tuple of tensors, got "
-                        f"{type(tensors).__name__}")
-    if not tensors:
-        raise ValueError(f"{op}: expected a non-empty list of tensors")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}: expected a Tensor as element {i}, got {type(t).__name__}")
-    return list(tensors)
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:  # noqa: A002
+    """Tile the tensor ``dims[i]`` times along dim i (a copy).
 
-
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dim; every other dim must match.
-
-    The result has PyTorch's promoted dtype of all inputs (int32 and float32 give float32).
-    As in PyTorch, a 1-D empty tensor (``tensor([])``, shape ``(0,)``) among tensors of
-    another rank is skipped, so ``out = cat([out, batch])`` can start from ``tensor([])``.
+    Unlike :func:`repeat`, fewer counts than dims are allowed: the counts are padded with
+    leading 1s, as PyTorch's (and NumPy's) ``tile``.
     """
-    ts = _tensor_list(tensors, "cat")
-    ndim = max(t._data.ndim for t in ts)
-    checked = [(i, t._data.shape) for i, t in enumerate(ts)
-               if not (t._data.shape == (0,) and ndim != 1)]  # the legacy empties are skipped
-    i0, first = checked[0]
-    for i, s in checked:
-        if not s:
-            raise ShapeError(f"cat: tensor {i} is zero-dimensional and cannot be concatenated "
-                             "(use stack to join 0-d tensors)")
-        if len(s) != len(first):
-            raise ShapeError(f"cat: tensor {i} has {len(s)} dims (shape {s}) but tensor {i0} "
-                             f"has {len(first)} (shape {first}); all must have the same number")
-    d = normalize_dim(dim, len(first), "cat")
-    for i, s in checked:
-        for k in range(len(first)):
-            if k != d and s[k] != first[k]:
-                raise ShapeError(f"cat: sizes must match except in dim {d}: tensor {i} has "
-                                 f"shape {s} and tensor {i0} has shape {first} (size {s[k]} != "
-                                 f"{first[k]} at dim {k})")
-    return Cat.apply(d, *ts)
+    reps = _sizes((dims,), "tile")
+    n = input._data.ndim
+    if len(reps) < n:
+        reps = (1,) * (n - len(reps)) + reps
+    if any(r < 0 for r in reps):
+        raise ValueRangeError(f"tile: repeat counts must be non-negative, got {reps}")
+    return Repeat.apply(input, reps)
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Stack tensors of one shape along a new dim ``dim`` (in ``[-ndim - 1, ndim]``)."""
-    ts = _tensor_list(tensors, "stack")
-    first = ts[0]._data.shape
-    for i, t in enumerate(ts):
-        if t._data.shape != first:
-            raise ShapeError(f"stack: expects tensors of one shape, got {first} at entry 0 and "
-                             f"{t._data.shape} at entry {i}")
-    d = _dim_for_new_axis(dim, len(first), "stack")
-    return Stack.apply(d, *ts)
+# --------------------------------------------------------------------------- moving dims
 
 
-def _pieces(input: Tensor, d: int, sizes: list[int]) -> tuple[Tensor, ...]:  # noqa: A002
-    out = []
-    start = 0
-    head = (slice(None),) * d
-    for n in sizes:
-        out.append(as_view(GetItem, input, head + (slice(start, start + n),)))
-        start += n
+def _dim_list(dims: Any, ndim: int, op: str, what: str) -> tuple[int, ...]:
+    items = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    out = tuple(normalize_dim(d, ndim, op) for d in items)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{op}: repeated dim in `{what}` ({list(items)})")
+    return out
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A002
+    """Move dims ``source`` (an int or a tuple) to the positions ``destination`` (a view);
+    the other dims keep their order."""
+    n = input._data.ndim
+    src = _dim_list(source, n, "movedim", "source")
+    dst = _dim_list(destination, n, "movedim", "destination")
+    if len(src) != len(dst):
+        raise ShapeError(f"movedim: invalid source or destination dims: source ({list(src)} "
+                         f"dims) should contain the same number of dims as destination "
+                         f"({list(dst)} dims)")
+    order = [d for d in range(n) if d not in src]
+    for s, d in sorted(zip(dst, src)):
+        order.insert(s, d)
+    if not n:
+        return as_view(Reshape, input, ())
+    return as_view(Permute, input, tuple(order))
+
+
+moveaxis = movedim
+
+
+def swapaxes(input: Tensor, axis0: int, axis1: int) -> Tensor:  # noqa: A002
+    """Swap dims ``axis0`` and ``axis1`` (a view); ``transpose`` under NumPy's name."""
+    return transpose(input, axis0, axis1)
+
+
+def swapdims(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
+    """Swap dims ``dim0`` and ``dim1`` (a view); another name of ``transpose``."""
+    return transpose(input, dim0, dim1)
+
+
+# --------------------------------------------------------------------------- broadcasting
+
+
+def broadcast_shapes(*shapes: Any) -> tuple[int, ...]:
+    """The shape that tensors of ``shapes`` broadcast to (an int counts as a 1-d shape).
+
+    Returns a tuple (PyTorch: a ``torch.Size``, which is a tuple); raises ``RuntimeError``
+    (a :class:`ShapeError`) when they do not broadcast.
+    """
+    norm = []
+    for s in shapes:
+        s = (s,) if isinstance(s, (int, np.integer)) else tuple(s)
+        norm.append(tuple(_int(x, "broadcast_shapes", "every size") for x in s))
+    out: list[int] = []
+    for s in norm:
+        if any(x < 0 for x in s):
+            raise ShapeError(f"broadcast_shapes: sizes must be non-negative, got {s}")
+        for k in range(1, len(s) + 1):
+            if k > len(out):
+                out.insert(0, s[-k])
+            elif out[-k] == 1:
+                out[-k] = s[-k]
+            elif s[-k] not in (1, out[-k]):
+                raise ShapeError(f"broadcast_shapes: shapes {tuple(norm)} cannot be broadcast "
+                                 f"together: size {s[-k]} != {out[-k]} at dim {-k}")
     return tuple(out)
 
 
-def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-    """Cut along ``dim`` into pieces of ``split_size_or_sections`` (an int: the last piece may be
-    smaller) or of the listed sizes (which must add up to the dim's size). Returns a tuple."""
-    shape = tensor._data.shape
-    if not shape:
-        raise ShapeError("split: expects a tensor with at least 1 dim, got a 0-d tensor")
-    d = normalize_dim(dim, len(shape), "split")
-    n = shape[d]
-    if isinstance(split_size_or_sections, (list, tuple)):
-        sizes = [_int(s, "split", "every section size") for s in split_size_or_sections]
-        if any(s < 0 for s in sizes) or sum(sizes) != n:
-            raise ShapeError(f"split: section sizes {sizes} must be non-negative and add up to "
-                             f"{n}, the size of dim {d} of shape {shape}")
-        return _pieces(tensor, d, sizes)
-    size = _int(split_size_or_sections, "split", "split_size")
-    if size < 0 or (size == 0 and n != 0):
-        raise ValueError(f"split: split_size must be positive (0 only for a dim of size 0), got "
-                         f"{size} for dim {d} of size {n}")
-    count = max(-(-n // size), 1) if size else 1
-    return _pieces(tensor, d, [min(size, n - i * size) for i in range(count)])
+def broadcast_to(input: Tensor, size: Sequence[int]) -> Tensor:  # noqa: A002
+    """``input`` broadcast to ``size`` (a read-only view, as :func:`expand`)."""
+    return expand(input, _sizes((size,), "broadcast_to"))
 
 
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
-    """Cut along ``dim`` into ``chunks`` pieces of ceil(size / chunks) (PyTorch's rule: the last
-    is smaller, and there may be fewer than ``chunks`` pieces)."""
-    chunks = _int(chunks, "chunk", "chunks")
-    if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be greater than 0, got {chunks}")
-    shape = input._data.shape
-    if not shape:
-        raise ShapeError("chunk: expects a tensor with at least 1 dim, got a 0-d tensor")
-    d = normalize_dim(dim, len(shape), "chunk")
-    n = shape[d]
-    if n == 0:
-        return _pieces(input, d, [0] * chunks)
-    return split(input, -(-n // chunks), d)
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors broadcast to one shape (read-only views, as :func:`expand`)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"broadcast_tensors: expected Tensors, got {type(t).__name__} at "
+                            f"position {i}")
+    target = broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, target) for t in tensors)
 
 
-def gather(input: Tensor, dim: int, index: Any) -> Tensor:  # noqa: A002
-    """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (likewise for any dim).
-
-    ``index`` is an integer tensor with as many dims as ``input``; it may be smaller than
-    ``input`` in every dim but ``dim``. The output has ``index``'s shape.
-    """
-    a = input._data
-    ix = index._data if isinstance(index, Tensor) else np.asarray(index)
-    if ix.dtype.kind not in "iu":
-        raise DtypeError(f"gather: index must be an integer tensor, got dtype {ix.dtype}")
-    if a.ndim == 0 and ix.ndim == 1:  # PyTorch treats a 0-d input as 1-d here
-        input = reshape(input, 1)
-        a = input._data
-    if ix.ndim != a.ndim:
-        raise ShapeError(f"gather: index must have as many dims as the input, got index shape "
-                         f"{ix.shape} and input shape {a.shape}")
-    d = normalize_dim(dim, a.ndim, "gather")
-    for k in range(a.ndim):
-        if k != d and ix.shape[k] > a.shape[k]:
-            raise ShapeError(f"gather: index shape {ix.shape} is larger than input shape "
-                             f"{a.shape} at dim {k} ({ix.shape[k]} > {a.shape[k]}); only dim "
-                             f"{d} may be larger")
-    size = a.shape[d] if a.ndim else 1
-    if ix.size and (ix.min() < 0 or ix.max() >= size):
-        bad = ix.min() if ix.min() < 0 else ix.max()
-        raise IndexError(f"gather: index {bad} is out of bounds for dimension {d} with size "
-                         f"{size}")
-    # One integer array per dim, broadcasting to index's shape: index itself along dim,
-    # and 0, 1, 2, ... along the others.
-    idx = []
-    for k in range(a.ndim):
-        if k == d:
-            idx.append(ix)
-        else:
-            shape = [1] * a.ndim
-            shape[k] = ix.shape[k]
-            idx.append(np.arange(ix.shape[k]).reshape(shape))
-    return Gather.apply(input, tuple(idx))
+def _atleast(tensors: tuple, op: str, fit: Any) -> Any:
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    out = []
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: expected Tensors, got {type(t).__name__} at position {i}")
+        shape = t._data.shape
+        new = fit(shape)
+        out.append(t if new == shape else _reshaped(t, new))
+    return out[0] if single else tuple(out)
 
 
-# --------------------------------------------------------------------------- indexing
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least 1 dim (a 0-d tensor becomes shape (1,)); one tensor in, one
+    out, else a tuple."""
+    return _atleast(tensors, "atleast_1d", lambda s: s if len(s) >= 1 else (1,))
 
 
-_INDEX_KINDS = "ints, slices, None, ..., bool masks or integer arrays/tensors"
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least 2 dims: () -> (1, 1), (n,) -> (1, n)."""
+    return _atleast(tensors, "atleast_2d", lambda s: s if len(s) >= 2 else (1,) * (2 - len(s)) + s)
 
 
-def _index_item(item: Any, op: str) -> Any:
-    """One index entry as NumPy will take it: int, slice, None, ..., bool, or an int/bool array."""
-    if item is None or item is Ellipsis:
-        return item
-    if isinstance(item, (bool, np.bool_)):
-        return bool(item)
-    if isinstance(item, (int, np.integer)):
-        return int(item)
-    if isinstance(item, slice):
-        for part in (item.start, item.stop, item.step):
-            if part is not None and not hasattr(part, "__index__"):
-                raise TypeError(f"{op}: slice bounds must be ints or None, got "
-                                f"{type(part).__name__} in {item}")
-        if item.step is not None and operator.index(item.step) == 0:
-            raise ValueError(f"{op}: slice step cannot be zero")
-        return item
-    if isinstance(item, Tensor):
-        arr = item._data
-    elif isinstance(item, np.ndarray):
-        arr = item
-    elif isinstance(item, (list, tuple, range)):
-        arr = np.asarray(item) if len(item) else np.zeros(0, dtype=np.int64)
-    else:
-        raise TypeError(f"{op}: indices must be {_INDEX_KINDS}; got {type(item).__name__}")
-    if arr.dtype.kind == "b":
-        return bool(arr) if arr.ndim == 0 else arr
-    if arr.dtype.kind in "iu":
-        return int(arr) if arr.ndim == 0 else arr  # a 0-d integer tensor acts as an int
-    raise TypeError(f"{op}: indices must be {_INDEX_KINDS}; got an array of dtype {arr.dtype}")
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least 3 dims: () -> (1, 1, 1), (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
+    def fit(s: tuple) -> tuple:
+        if len(s) == 0:
+            return (1, 1, 1)
+        if len(s) == 1:
+            return (1, s[0], 1)
+        return s + (1,) if len(s) == 2 else s
+
+    return _atleast(tensors, "atleast_3d", fit)
 
 
-def _normalize_index(index: Any, shape: tuple[int, ...], op: str) -> tuple[tuple, bool]:
-    """Convert and check an index for an array of ``shape``.
-
-    Returns the index as a tuple NumPy accepts, and whether it is advanced (it holds an
-    array or a bool: the result is a copy, and an element may be read more than once).
-    """
-    items = tuple(_index_item(i, op) for i in (index if isinstance(index, tuple) else (index,)))
-    ndim = len(shape)
-    if sum(i is Ellipsis for i in items) > 1:
-        raise IndexError(f"{op}: an index can only have a single ellipsis (...)")
-
-    used = sum(_width(i) for i in items)
-    if used > ndim:
-        raise IndexError(f"{op}: too many indices for a tensor of dimension {ndim} (shape "
-                         f"{shape}): the index uses {used} dims")
-    advanced = False
-    d = 0
-    for i in items:
-        if i is Ellipsis:
-            d += ndim - used
-        elif isinstance(i, bool):
-            advanced = True
-        elif isinstance(i, int):
-            if not -shape[d] <= i < shape[d]:
-                raise IndexError(f"{op}: index {i} is out of bounds for dimension {d} with "
-                                 f"size {shape[d]}")
-            d += 1
-        elif isinstance(i, slice):
-            d += 1
-        elif isinstance(i, np.ndarray):
-            advanced = True
-            if i.dtype.kind == "b":
-                if i.shape != shape[d:d + i.ndim]:
-                    raise IndexError(f"{op}: the mask's shape {i.shape} does not match the "
-                                     f"indexed tensor's shape {shape} at dims {d}.."
-                                     f"{d + i.ndim - 1}")
-                d += i.ndim
-            else:
-                if i.size:
-                    lo, hi = i.min(), i.max()
-                    if lo < -shape[d] or hi >= shape[d]:
-                        bad = lo if lo < -shape[d] else hi
-                        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {d} "
-                                         f"with size {shape[d]}")
-                d += 1
-    return items, advanced
+def ravel(input: Tensor) -> Tensor:  # noqa: A002
+    """The elements as a 1-d tensor (a view when the memory allows, else a copy)."""
+    return _reshaped(input, (input._data.size,))
 
 
-def _width(i: Any) -> int:
-    """How many of the tensor's dims one index entry consumes."""
-    if i is None or i is Ellipsis or isinstance(i, bool):
-        return 0
-    return i.ndim if isinstance(i, np.ndarray) and i.dtype.kind == "b" else 1
-
-
-def _mixes_ints_and_arrays(items: tuple) -> bool:
-    return any(type(i) is int for i in items) and any(type(i) is np.ndarray for i in items)
-
-
-def _split_ints(items: tuple) -> tuple[tuple, tuple]:
-    """Split an index mixing ints and arrays into a basic step, then an advanced one.
-
-    PyTorch applies ints first (as ``select``), then the arrays; NumPy counts an int next
-    to an array as one more array, which moves the result's dims: for ``x`` of shape
-    (2, 3, 4), ``x[0, :, [1, 2]]`` is (3, 2) in PyTorch but (2, 3) in NumPy. Indexing
-    ``x[0, :, :]`` first and then ``[:, [1, 2]]`` gives PyTorch's layout.
-    """
-    first: list = []
-    then: list = []
-    for i in items:
-        if isinstance(i, bool):
-            then.append(i)
-        elif isinstance(i, int):
-            first.append(i)
-        elif isinstance(i, np.ndarray):
-            first.extend([slice(None)] * _width(i))
-            then.append(i)
-        else:  # a slice, None or ...: done in the first step, kept whole in the second
-            first.append(i)
-            then.append(i if i is Ellipsis else slice(None))
-    return tuple(first), tuple(then)
-
-
-def getitem(input: Tensor, index: Any) -> Tensor:  # noqa: A002
-    """``input[index]`` with PyTorch's (and NumPy's) indexing rules.
-
-    ``index``: ints, slices (negative steps allowed, as NumPy; PyTorch forbids them), None,
-    ``...``, bool masks and integer arrays (Tensors, ndarrays or lists), or a tuple of these.
-    Basic indexing returns a view; with arrays, elements read more than once (``x[[0, 0]]``)
-    get the sum of their gradients. Ints mixed with arrays are applied first, as PyTorch does
-    (NumPy would place the result's dims differently).
-    """
-    idx, advanced = _normalize_index(index, input._data.shape, "getitem")
-    if not advanced:
-        return as_view(GetItem, input, idx)
-    if _mixes_ints_and_arrays(idx):
-        first, idx = _split_ints(idx)
-        input = as_view(GetItem, input, first)
-    try:
-        return Index.apply(input, idx)
-    except IndexError as e:  # e.g. integer arrays that do not broadcast together
-        raise IndexError(f"getitem: {e}") from None
-
-
-def _assignable(value_shape: tuple, target_shape: tuple) -> bool:
-    # NumPy's assignment rule: value broadcasts to the target, after dropping leading 1s.
-    v = list(value_shape)
-    while len(v) > len(target_shape) and v[0] == 1:
-        v.pop(0)
-    if len(v) > len(target_shape):
-        return False
-    return all(a in (1, b) for a, b in zip(reversed(v), reversed(target_shape)))
-
-
-def index_put_(tensor: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
-    """``tensor[indices] = values`` in place, or with ``accumulate=True`` ``+=`` where a
-    repeated index adds every value (``np.add.at``), as PyTorch's ``index_put_``.
-
-    ``indices`` is a tuple of index tensors (or arrays), one per leading dim.
-    """
-    if not accumulate:
-        setitem(tensor, tuple(indices), values)
-        return tensor
-    idx = tuple(i._data if isinstance(i, Tensor) else np.asarray(i) for i in indices)
-    return _index_add(tensor, idx, values)
-
-
-def _index_add(tensor: Tensor, idx: Any, values: Any) -> Tensor:
-    if _records(tensor, values):
-        _check_leaf(tensor, "index_put_")
-        r = IndexAdd.apply(Tensor._make(tensor._data, tensor._rg, tensor.grad_fn), values, idx)
-        return _write_back(tensor, r, "index_put_")
-    np.add.at(tensor._data, idx, values._data if isinstance(values, Tensor) else values)
-    bump_version(tensor)
-    return tensor
-
-
-def index_add_at(tensor: Tensor, index: Any, values: Any) -> None:
-    """``np.add.at(tensor, index, values)`` on a Tensor (what a recorded backward calls)."""
-    _index_add(tensor, index, values)
-
-
-def setitem(tensor: Tensor, index: Any, value: Any) -> None:
-    """``tensor[index] = value`` in place: ``value`` (a number, Tensor or array) is broadcast to
-    the indexed part and cast to ``tensor``'s dtype.
-
-    With grad recording on and ``tensor`` or ``value`` requiring grad, the write is recorded
-    (``IndexPut``): the overwritten elements get no gradient, ``value`` gets theirs. A leaf
-    that requires grad can only be written inside ``no_grad()``.
-    """
-    idx, _ = _normalize_index(index, tensor._data.shape, "setitem")
-    steps = (idx,)
-    if _mixes_ints_and_arrays(idx):
-        steps = _split_ints(idx)  # PyTorch's layout of the indexed part (see getitem)
-    if not tensor._data.flags.writeable:
-        raise RuntimeError(f"setitem: the tensor of shape {tensor.shape} is read-only (an "
-                           "expand()ed view, whose elements share memory); .clone() it first")
-    v = value
-    if not isinstance(v, (Tensor, int, float, bool, np.number, np.bool_)):
-        v = np.asarray(v)
-    varr = v._data if isinstance(v, Tensor) else v
-    if _records(tensor, value) and tensor._data.dtype.kind == "f":
-        _check_leaf(tensor, "setitem")
-        target = np.shape(_read(tensor._data, steps))
-        if not _assignable(np.shape(varr), target):
-            raise ShapeError(f"setitem: a value of shape {np.shape(varr)} cannot be broadcast "
-                             f"to the indexed part's shape {target}")
-        r = IndexPut.apply(Tensor._make(tensor._data, tensor._rg, tensor.grad_fn), v, steps)
-        _write_back(tensor, r, "setitem")
-        return
-    try:
-        _write(tensor._data, steps, varr)
-    except ValueError:
-        target = np.shape(_read(tensor._data, steps))
-        raise ShapeError(f"setitem: a value of shape {np.shape(varr)} cannot be broadcast to "
-                         f"the indexed part's shape {target}") from None
-    bump_version(tensor)
+def t(input: Tensor) -> Tensor:  # noqa: A002
+    """The transpose of a tensor with at most 2 dims (0-d and 1-d ones are returned as
+    they are), a view."""
+    n = input._data.ndim
+    if n > 2:
+        raise ShapeError(f"t: expects a tensor with <= 2 dimensions, but got shape "
+                         f"{tuple(input.shape)}")
+    return input if n < 2 else transpose(input, 0, 1)

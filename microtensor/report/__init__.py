@@ -6,10 +6,17 @@
     results = run_experiments(Config(quick=True))
     write_report(results, "microtensor-demo")      # -> microtensor-demo/index.html
 
-- :mod:`~microtensor.report.experiments` — the runs, trained with ``fit`` under a
-  ``GradientMonitor``; what each one recorded.
-- :mod:`~microtensor.report.figures` — the matplotlib figures, as SVG.
-- :mod:`~microtensor.report.text` — the words: the lecture's claims, with the numbers.
+- :mod:`~microtensor.report.experiments` — the runs of the first four sections and what
+  each one recorded; :mod:`~microtensor.report.experiments_sections` — the runs of the
+  later six (overfitting, dying ReLU, exploding gradients, the learning rate, BatchNorm,
+  depth and initialisation); :mod:`~microtensor.report.running` — training one run with
+  ``fit`` under a ``GradientMonitor``; :mod:`~microtensor.report.surfaces` — optimizers on
+  2-D surfaces.
+- :mod:`~microtensor.report.outcomes` — the numbers that show each later section's claim.
+- :mod:`~microtensor.report.figures`, :mod:`~microtensor.report.figures_sections` — the
+  matplotlib figures, as SVG.
+- :mod:`~microtensor.report.text`, :mod:`~microtensor.report.text_sections` — the words:
+  the lecture's claims, with the numbers.
 - :mod:`~microtensor.report.html` — the self-contained page (inline SVG, no network).
 """
 

@@ -1,19 +1,22 @@
 """The lecture's experiments, trained on the bundled digits and watched by a GradientMonitor.
 
 Each experiment is a :class:`RunSpec` (a model, an optimizer, a batch size, a budget);
-:func:`run_experiments` trains them all from one seed with :func:`microtensor.train.fit`
-and keeps, per run, what the report shows: the per-epoch history, every batch's loss, the
-test accuracy, the monitor's statistics and findings, and the gradient-flow drawings
-(:func:`microtensor.viz.gradient_flow`) after the first and after the last backward.
+:func:`run_experiments` trains them all from one seed (each with
+:func:`~microtensor.report.running.run_one`) and keeps, per run, what the report shows:
+the per-epoch history, every batch's loss, the test accuracy, the monitor's statistics and
+findings, and the gradient-flow drawings after the first and after the last backward.
 
-The four groups, one section of the report each:
+The first four groups, one section of the report each (the later six are in
+:mod:`~microtensor.report.experiments_sections`):
 
 - ``depth``: the same deep MLP (``Config.depth`` hidden layers) four ways: sigmoid with
   small normal weights N(0, 0.01²), tanh with Xavier, ReLU with He, ReLU with He and
   BatchNorm; SGD with momentum, the same learning rate for all.
 - ``zero``: a small sigmoid MLP with every weight zero, next to the same net with Xavier
   weights: symmetry never breaks.
-- ``optim``: one tanh MLP trained with SGD, SGD with momentum and Adam.
+- ``optim``: one tanh MLP trained with SGD, SGD at momentum's effective step, SGD with
+  momentum, Nesterov, Adagrad, RMSprop and Adam (their 2-D paths:
+  :mod:`~microtensor.report.surfaces`).
 - ``batch``: one small MLP trained by full-batch, mini-batch and single-sample gradient
   descent for the same number of updates, with the same learning rate.
 """
@@ -29,12 +32,8 @@ from typing import Any
 
 import numpy as np
 
-import microtensor as mt
-from microtensor import nn, optim, viz
-from microtensor.data import DataLoader, TensorDataset, load_digits
-from microtensor.monitor import GradientMonitor
-from microtensor.train import fit
-from microtensor.viz.flow import layer_stats
+from microtensor import nn, optim
+from microtensor.data import load_digits
 
 __all__ = ["Config", "RunSpec", "RunResult", "Results", "GROUPS", "specs", "run_experiments",
            "diagnosis"]
@@ -44,11 +43,19 @@ WIDTH = 64  # hidden units of the deep nets (the digits have 64 pixels)
 GROUPS = {
     "depth": "Depth, activation and initialisation",
     "zero": "Zero initialisation",
-    "optim": "SGD, momentum and Adam",
+    "optim": "SGD, momentum, Nesterov, Adagrad, RMSprop and Adam",
     "batch": "Full-batch, mini-batch and single-sample gradient descent",
+    "overfit": "Overfitting and its cures",
+    "dying": "Dying ReLU and LeakyReLU",
+    "explode": "Exploding gradients and clipping",
+    "lr": "The learning rate",
+    "bn": "BatchNorm, isolated",
+    "claims": "Shallow nets, depth and initialisation",
 }
 
-SHORT = {"depth": "depth", "zero": "zero init", "optim": "optimizer", "batch": "batch size"}
+SHORT = {"depth": "depth", "zero": "zero init", "optim": "optimizer", "batch": "batch size",
+         "overfit": "overfit", "dying": "dying ReLU", "explode": "exploding", "lr": "lr",
+         "bn": "BatchNorm", "claims": "init/depth"}
 
 # Short words for the terminal table and the page's badges, per Finding.kind.
 LABELS = {
@@ -112,6 +119,15 @@ class RunSpec:
     epochs: int
     max_updates: int | None = None
     probe_every: int | None = None  # evaluate the whole training set's loss every k updates
+    # What the later sections vary beyond model, optimizer and batch size:
+    loss: Callable[[nn.Module], Callable] | None = None  # model -> loss_fn (an L1 penalty)
+    scheduler: Callable[[Any], Any] | None = None  # optimizer -> a learning-rate schedule
+    callbacks: Callable[[], list] | None = None  # fresh fit callbacks (EarlyStopping)
+    train_size: int | None = None  # train on the first n training digits only
+    clip: float | None = None  # clip_grad_norm_ to this before every step
+    flows: bool = True  # draw gradient-flow diagrams (the first four sections do)
+    every: int | None = None  # the monitor records every k-th step (default: ~300 steps)
+    post: Callable[[nn.Module], dict[str, float]] | None = None  # numbers from the model
 
 
 @dataclass
@@ -142,6 +158,10 @@ class RunResult:
     findings: list[dict[str, Any]]
     diagnosis: str
     first_layer: np.ndarray | None = None  # weights of the first Linear after training
+    # Per recorded step: "steps", "grad_norm" (all weight layers), "update_ratio" (median
+    # over layers), "dead:<layer>" (dead ReLU share), "clip_norm" (norm before clipping).
+    series: dict[str, list[float]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # section-specific numbers
     flow_start: Any = None  # graphviz.Digraph after the first backward
     flow_end: Any = None  # ... and after the last one
 
@@ -167,6 +187,16 @@ class RunResult:
             "layer_grad_end": {k: num(v) for k, v in self.layer_grad_end.items()},
             "unit_spread": {k: num(v) for k, v in self.unit_spread.items()},
             "history": {k: [num(v) for v in vs] for k, vs in self.history.items()},
+            "ratio_series": [[s, num(v)] for s, v in self.ratio_series],
+            # every update's loss where a figure shows it (Fig. 6 and 13c)
+            "batch_loss": ([num(v) for v in self.batch_loss]
+                           if self.group in ("batch", "claims", "depth") else []),
+            "probe": [[num(e), num(v)] for e, v in self.probe],
+            "first_layer": (None if self.first_layer is None else
+                            [[round(float(v), 6) for v in row] for row in self.first_layer]),
+            "series": {k: [num(v) for v in vs] for k, vs in self.series.items()},
+            "extra": {k: num(v) if isinstance(v, float) else v
+                      for k, v in self.extra.items()},
             "findings": self.findings, "kinds": self.kinds, "diagnosis": self.diagnosis,
         }
 
@@ -179,20 +209,48 @@ class Results:
     runs: dict[str, RunResult] = field(default_factory=dict)
     graph: Any = None  # draw_graph of one batch's loss, deep sigmoid net, at initialisation
     graph_loss: float = math.nan
+    graph_grads: dict[str, float] = field(default_factory=dict)  # Fig. 7: ‖∇W‖ per layer
     legend_flow: Any = None  # the first depth run's first gradient flow, with the legend
     legend_run: str | None = None  # ... and that run's key
-    seconds: float = 0.0
+    seconds: float = 0.0  # training time (wall clock); drawing the page comes on top
+    cpu_seconds: float = 0.0  # CPU time of the training (this process)
     data: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # group-level numbers (2-D paths...)
 
     def group(self, name: str) -> list[RunResult]:
         return [r for r in self.runs.values() if r.group == name]
+
+    def outcomes(self) -> dict[str, Any]:
+        """The numbers that show each later section's claim (:mod:`.outcomes`)."""
+        from .outcomes import outcomes
+
+        return outcomes(self)
 
     def to_json(self) -> dict[str, Any]:
         c = self.config
         return {"config": {"quick": c.quick, "epochs": c.n_epochs, "updates": c.n_updates,
                            "seed": c.seed, "depth": c.depth},
-                "seconds": round(self.seconds, 3), "data": self.data,
+                "seconds": round(self.seconds, 3), "cpu_seconds": round(self.cpu_seconds, 3),
+                "data": self.data,
+                "graph": {"loss": self.graph_loss, "grad_norm": self.graph_grads},
+                "extra": _jsonable(self.extra),
+                "outcomes": _jsonable(self.outcomes()),
                 "runs": {k: r.to_json() for k, r in self.runs.items()}}
+
+
+def _jsonable(obj: Any) -> Any:
+    """NumPy arrays and floats made JSON-safe (non-finite floats become null)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
 
 
 # ------------------------------------------------------------------ models
@@ -279,12 +337,22 @@ def specs(config: Config) -> list[RunSpec]:
     mid = [64] + [WIDTH] * 4 + [10]
     for key, title, make, name, lr in (
             ("sgd", "SGD", lambda p: optim.SGD(p, lr=0.01), "SGD", 0.01),
+            # momentum 0.9 multiplies the steady-state step by 1 / (1 − 0.9) = 10: this is
+            # plain SGD with that effective step, the fair control for momentum
+            ("sgd_fast", "SGD · lr 0.1 (momentum's step)", lambda p: optim.SGD(p, lr=0.1),
+             "SGD", 0.1),
             ("momentum", "SGD + momentum", lambda p: optim.SGD(p, lr=0.01, momentum=0.9),
              "SGD, momentum 0.9", 0.01),
+            ("nesterov", "Nesterov", lambda p: optim.SGD(p, lr=0.01, momentum=0.9,
+                                                         nesterov=True),
+             "SGD, Nesterov momentum 0.9", 0.01),
+            ("adagrad", "Adagrad", lambda p: optim.Adagrad(p, lr=0.01), "Adagrad", 0.01),
+            ("rmsprop", "RMSprop", lambda p: optim.RMSprop(p, lr=1e-3), "RMSprop", 1e-3),
             ("adam", "Adam", lambda p: optim.Adam(p, lr=1e-3), "Adam", 1e-3)):
+        # The lecture's three get gradient-flow diagrams; the added ones only their findings.
         out.append(RunSpec(key, "optim", title, "4 hidden tanh layers of 64, Xavier weights",
                            lambda: mlp(mid, nn.Tanh, "tanh", _xavier_tanh), make, name, lr,
-                           64, e))
+                           64, e, flows=key in ("sgd", "momentum", "adam")))
     u = config.n_updates
     small = [64, 32, 10]
     for key, title, bs in (("full_batch", "full batch", None),
@@ -294,58 +362,12 @@ def specs(config: Config) -> list[RunSpec]:
                            lambda: mlp(small, nn.Tanh, "tanh", _xavier_tanh),
                            lambda p: optim.SGD(p, lr=0.1), "SGD", 0.1, bs, epochs=0,
                            max_updates=u, probe_every=max(1, u // 60)))
-    return out
+    from .experiments_sections import section_specs
+
+    return out + section_specs(config)
 
 
 # ------------------------------------------------------------------ running
-
-
-def _flow(model: nn.Module, legend: bool = False) -> Any:
-    """The gradient-flow drawing of ``model``'s current ``.grad``, folded to fit a page."""
-    n = len(layer_stats(model))
-    if n <= 6:
-        return viz.gradient_flow(model, rankdir="LR", legend=legend)
-    per_row = math.ceil(n / 2) if n <= 14 else math.ceil(n / 3)
-    return viz.gradient_flow(model, rankdir="TB", wrap=per_row, legend=legend)
-
-
-class _Watch:
-    """A fit callback: the first gradient-flow drawing, the probe losses, the update cap."""
-
-    def __init__(self, spec: RunSpec, x: mt.Tensor, y: mt.Tensor, n_train: int,
-                 legend: bool) -> None:
-        self.spec, self.x, self.y, self.n = spec, x, y, n_train
-        self.legend = legend
-        self.flow_start: Any = None
-        self.legend_flow: Any = None
-        self.probe: list[tuple[float, float]] = []
-        self.seen = 0
-        self.updates = 0
-
-    def _probe(self, model: nn.Module) -> None:
-        was = model.training
-        model.eval()
-        with mt.no_grad():
-            loss = nn.functional.cross_entropy(model(self.x), self.y).item()
-        model.train(was)
-        self.probe.append((self.seen / self.n, float(loss)))
-
-    def on_train_begin(self, model: nn.Module) -> None:
-        if self.spec.probe_every:
-            self._probe(model)
-
-    def on_batch_end(self, step: int, logs: dict, model: nn.Module) -> bool:
-        bs = self.spec.batch_size
-        self.seen += self.n if bs is None else min(bs, self.n)
-        self.updates = step + 1
-        if step == 0:
-            self.flow_start = _flow(model)
-            if self.legend:
-                self.legend_flow = _flow(model, legend=True)
-        every = self.spec.probe_every
-        if every and (self.updates % every == 0 or self.updates == self.spec.max_updates):
-            self._probe(model)
-        return self.spec.max_updates is not None and self.updates >= self.spec.max_updates
 
 
 def diagnosis(findings: list[dict[str, Any]]) -> str:
@@ -359,87 +381,6 @@ def diagnosis(findings: list[dict[str, Any]]) -> str:
                      for k, n in counts.items())
 
 
-def _evaluate(model: nn.Module, x: mt.Tensor, y: mt.Tensor) -> tuple[float, float]:
-    model.eval()
-    with mt.no_grad():
-        out = model(x)
-        loss = float(nn.functional.cross_entropy(out, y).item())
-    model.train()
-    return float((out._data.argmax(axis=1) == y._data).mean()), loss
-
-
-def _median(values: np.ndarray) -> float:
-    v = values[np.isfinite(values)]
-    return float(np.median(v)) if v.size else math.nan
-
-
-def run_one(spec: RunSpec, config: Config, data: tuple, legend: bool = False
-            ) -> tuple[RunResult, Any]:
-    """Train one run; return its result (and the legend drawing when asked for)."""
-    x, y, xt, yt = data
-    start = time.perf_counter()
-    mt.manual_seed(config.seed)
-    model = spec.model()
-    opt = spec.optimizer(model.parameters())
-    n = len(y)
-    per_epoch = 1 if spec.batch_size is None else math.ceil(n / spec.batch_size)
-    total = spec.max_updates or per_epoch * spec.epochs
-    epochs = spec.epochs or math.ceil(spec.max_updates / per_epoch)
-    # Record about 300 steps per run: every step of a short run, a sample of a long one.
-    monitor = GradientMonitor(model, optimizer=opt, every=max(1, total // 300))
-    train = DataLoader(TensorDataset(x, y), batch_size=spec.batch_size, shuffle=True,
-                       seed=config.seed)
-    val = DataLoader(TensorDataset(xt, yt), batch_size=None)
-    watch = _Watch(spec, x, y, n, legend)
-    history = fit(model, train, nn.CrossEntropyLoss(), opt, epochs, val_loader=val,
-                  callbacks=[watch], monitor=monitor, progress=False)
-    monitor.remove()
-    if history.interrupted:  # Ctrl-C: stop the whole demo, not just this run
-        raise KeyboardInterrupt
-    flow_end = _flow(model)
-    acc, test_loss = _evaluate(model, xt, yt)
-
-    ratio = monitor.gradient_ratio()
-    w = monitor.window
-    valid = np.flatnonzero(np.isfinite(ratio))
-    gn = monitor.series("grad_norm")
-    spread = monitor.series("unit_spread")
-    weight_layers = monitor.weight_layers
-    findings = [{"kind": f.kind, "layer": f.layer, "severity": f.severity,
-                 "message": f.message, "value": float(f.value)} for f in monitor.diagnose()]
-    first = next(m for m in model.modules() if isinstance(m, nn.Linear))
-    result = RunResult(
-        key=spec.key, group=spec.group, title=spec.title, description=spec.description,
-        optimizer=spec.optimizer_name, lr=spec.lr, batch_size=spec.batch_size,
-        epochs=history.epochs, updates=watch.updates, seconds=time.perf_counter() - start,
-        history={k: list(map(float, v)) for k, v in history.items()},
-        batch_loss=list(history.batch_loss), probe=watch.probe,
-        test_accuracy=acc, test_loss=test_loss,
-        ratio_start=_median(ratio[valid[:w]]) if valid.size else math.nan,
-        ratio_end=_median(ratio[valid[-w:]]) if valid.size else math.nan,
-        ratio_series=[(monitor.steps[i], float(ratio[i])) for i in valid],
-        layer_grad_start={k: float(gn[k][0]) for k in weight_layers if k in gn},
-        layer_grad_end={k: float(gn[k][-1]) for k in weight_layers if k in gn},
-        unit_spread={k: float(spread[k][-1]) for k in weight_layers if k in spread},
-        findings=findings, diagnosis=diagnosis(findings),
-        first_layer=first.weight._data.astype(np.float64).copy(),
-        flow_start=watch.flow_start, flow_end=flow_end)
-    return result, watch.legend_flow
-
-
-def draw_one_batch(spec: RunSpec, config: Config, x: mt.Tensor, y: mt.Tensor,
-                   batch: int = 64) -> tuple[Any, float]:
-    """The graph of one batch's loss through a freshly initialised ``spec`` model, after
-    ``backward()``, one node per module."""
-    mt.manual_seed(config.seed)
-    model = spec.model()
-    with viz.track_modules(model):
-        loss = nn.functional.cross_entropy(model(x[:batch]), y[:batch])
-    loss.backward()
-    title = f"{spec.title}: one batch of {batch} digits, at initialisation"
-    return viz.draw_graph(loss, model, collapse="module", wrap=7, title=title), loss.item()
-
-
 def run_experiments(config: Config | None = None, only: Iterable[str] | None = None,
                     log: Callable[[str], None] | None = None) -> Results:
     """Train every run of :func:`specs` (or only the keys/groups in ``only``).
@@ -449,19 +390,22 @@ def run_experiments(config: Config | None = None, only: Iterable[str] | None = N
         only: run keys (``"sigmoid"``) or group names (``"depth"``) to keep.
         log: called with one line per finished run (progress).
     """
+    from .running import draw_one_batch, run_one  # they import this module
+
     config = config or Config()
     wanted = set(only) if only is not None else None
     todo = [s for s in specs(config)
             if wanted is None or s.key in wanted or s.group in wanted]
     if not todo:
         raise ValueError(f"run_experiments: nothing matches only={sorted(wanted or [])}")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     x, y = load_digits(split="train")
     xt, yt = load_digits(split="test")
     results = Results(config, data={"train": len(y), "test": len(yt)})
     for i, spec in enumerate(todo, start=1):
         if spec.key == "sigmoid":
-            results.graph, results.graph_loss = draw_one_batch(spec, config, x, y)
+            results.graph, results.graph_loss, results.graph_grads = draw_one_batch(
+                spec, config, x, y)
         result, legend = run_one(spec, config, (x, y, xt, yt),
                                  legend=results.legend_flow is None)
         if legend is not None:
@@ -471,5 +415,9 @@ def run_experiments(config: Config | None = None, only: Iterable[str] | None = N
             log(f"[{i:2d}/{len(todo)}] {SHORT[spec.group]:<10} "
                 f"{spec.title:<26} test acc {result.test_accuracy:6.1%}  "
                 f"{result.seconds:5.1f} s  {result.diagnosis}")
+    from .experiments_sections import group_extras
+
+    results.extra = group_extras(config, {s.group for s in todo}, (x, y))
     results.seconds = time.perf_counter() - t0
+    results.cpu_seconds = time.process_time() - c0
     return results

@@ -15,14 +15,17 @@ import json
 import math
 import os
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from .. import viz
-from . import figures, text
+from . import figures, figures_sections, text, text_sections
 from .experiments import GROUPS, Results, RunResult
+from .experiments_sections import DEPTHS
+from .outcomes import rise
 
 __all__ = ["write_report", "build_page", "inline_svg"]
 
@@ -166,17 +169,19 @@ def _run_card(run: RunResult, drawings: dict[str, str], legend: bool = False) ->
     # Long models get the whole width per diagram; a 2- or 3-layer one fits in half.
     layout = "stack" if len(run.layer_grad_start) > 3 else "pair"
     first = drawings.get("legend") if legend else None
-    start = _figure(first or drawings[f"{run.key}-start"], "after the <b>first</b> backward "
-                    "(initial weights)")
-    end = _figure(drawings[f"{run.key}-end"], "after the <b>last</b> backward "
-                  "(trained weights)")
+    flows = ""
+    if f"{run.key}-end" in drawings:
+        start = _figure(first or drawings[f"{run.key}-start"], "after the <b>first</b> "
+                        "backward (initial weights)")
+        end = _figure(drawings[f"{run.key}-end"], "after the <b>last</b> backward "
+                      "(trained weights)")
+        flows = f'<div class="flows {layout}">{start}{end}</div>'
     colour = figures.COLOURS.get(run.key, "#444")
     return (f'<div class="run" id="run-{run.key}" style="border-left-color:{colour}">'
             f"<h4>{_swatch(run)}{esc(run.title)} {_badge(run)}</h4>"
             f'<p class="desc">{esc(run.description)} · {esc(run.optimizer)}, lr {run.lr:g} · '
             f"{bs} · {budget} · test accuracy <b>{_pct(run.test_accuracy)}</b> · "
-            f"{run.seconds:.1f} s</p>"
-            f'<div class="flows {layout}">{start}{end}</div>'
+            f"{run.seconds:.1f} s</p>{flows}"
             f'<p class="findings-head">What the gradient monitor says</p>{_findings(run)}'
             "</div>")
 
@@ -188,6 +193,8 @@ def _draw_all(results: Results) -> tuple[dict[str, str], dict[str, str]]:
     """Every figure of the page: (Graphviz drawings, matplotlib figures), by key."""
     jobs: dict[str, tuple[Any, str]] = {}
     for r in results.runs.values():
+        if r.flow_end is None:  # the later sections draw no gradient-flow diagrams
+            continue
         if r.key != results.legend_run:
             jobs[f"{r.key}-start"] = (r.flow_start, f"gradient flow of {r.title}, first step")
         jobs[f"{r.key}-end"] = (r.flow_end, f"gradient flow of {r.title}, last step")
@@ -195,11 +202,11 @@ def _draw_all(results: Results) -> tuple[dict[str, str], dict[str, str]]:
         jobs["legend"] = (results.legend_flow, "gradient flow with its legend")
     if results.graph is not None:
         jobs["graph"] = (results.graph, "graph of one batch's loss, deep sigmoid net")
-    # `dot` runs as a subprocess: two at a time halves the wait on two cores.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {k: pool.submit(_graphviz, dg, f"gv-{k}", label)
-                   for k, (dg, label) in jobs.items()}
-        drawings = {k: f.result() for k, f in futures.items()}
+    # `dot` runs as a subprocess: two at a time, while this thread draws the matplotlib
+    # figures, keeps both cores busy.
+    pool = ThreadPoolExecutor(max_workers=2)
+    futures = {k: pool.submit(_graphviz, dg, f"gv-{k}", label)
+               for k, (dg, label) in jobs.items()}
 
     plots: dict[str, str] = {}
     depth, zero = results.group("depth"), results.group("zero")
@@ -220,7 +227,38 @@ def _draw_all(results: Results) -> tuple[dict[str, str], dict[str, str]]:
     if batch:
         plots["batch-curves"] = _matplotlib(lambda: figures.batch_sizes(batch),
                                             "mpl-batch-curves", "loss per update and epoch")
+    plots.update(_later_plots(results))
+    drawings = {k: f.result() for k, f in futures.items()}
+    pool.shutdown()
     return drawings, plots
+
+
+def _later_plots(results: Results) -> dict[str, str]:
+    """The figures of the later sections (and the optimizers' 2-D paths)."""
+    fs = figures_sections
+    by = {g: {r.key: r for r in results.group(g)} for g in GROUPS}
+    jobs: dict[str, tuple[Callable[[], str], str]] = {}
+    if results.extra.get("surfaces"):
+        jobs["optim-paths"] = (lambda: fs.optimizer_paths(results.extra["surfaces"]),
+                               "optimizer paths on 2-D surfaces")
+    if by["overfit"]:
+        jobs["overfit"] = (lambda: fs.overfitting(by["overfit"]), "overfitting and cures")
+    if by["dying"]:
+        jobs["dying"] = (lambda: fs.dying(by["dying"]), "dead ReLU units over training")
+    if by["explode"]:
+        jobs["explode"] = (lambda: fs.exploding(by["explode"]), "gradient norm and clipping")
+    if by["lr"]:
+        sweep = [r for k, r in by["lr"].items() if k != "lr_cosine"]
+        decay = [by["lr"][k] for k in ("lr_1", "lr_cosine") if k in by["lr"]]
+        jobs["lr"] = (lambda: fs.learning_rate(sweep, decay), "learning-rate sweep")
+    if by["bn"]:
+        jobs["bn"] = (lambda: figures.curves(list(by["bn"].values())), "BatchNorm curves")
+    if by["claims"]:
+        r = rise([x for x in results.runs.values() if x.group in ("claims", "depth")])
+        jobs["claims"] = (lambda: fs.depth_sweep(by["claims"], DEPTHS,
+                                                 results.runs[r["key"]] if r else None),
+                          "initialisation by depth")
+    return {k: _matplotlib(draw, f"mpl-{k}", label) for k, (draw, label) in jobs.items()}
 
 
 def _section(group: str, results: Results, drawings: dict[str, str],
@@ -228,9 +266,12 @@ def _section(group: str, results: Results, drawings: dict[str, str],
     runs = results.group(group)
     if not runs:
         return ""
+    later = group in text_sections.GROUP_FIGURES and group != "optim"
+    intro = text_sections.intro(group, results) if later else text.intro(group, results)
     parts = [f'<section id="{group}"><h2><span class="n">{number}</span>'
-             f"{esc(GROUPS[group])}</h2>", text.intro(group, results)]
-    for key, caption in text.figure_captions(group, results):
+             f"{esc(GROUPS[group])}</h2>", intro]
+    captions = [] if later else text.figure_captions(group, results)
+    for key, caption in captions + text_sections.figure_captions(group, results):
         if key in plots:
             parts.append(_figure(plots[key], caption, "wide"))
     if group == "depth":
@@ -238,6 +279,8 @@ def _section(group: str, results: Results, drawings: dict[str, str],
             parts.append(text.graph_intro(results))
             parts.append(_figure(drawings["graph"], text.graph_caption(results), "wide"))
         parts.append(text.flow_intro())
+    elif later:
+        parts.append("<h3>What the gradient monitor found, per run</h3>")
     else:
         parts.append("<h3>Gradient flow and findings per run</h3>")
     parts += [_run_card(r, drawings, legend=r.key == results.legend_run) for r in runs]
@@ -289,8 +332,12 @@ def write_report(results: Results, out: str | os.PathLike) -> Path:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise OSError(f"write_report: cannot create {str(out)!r}: {e.strerror or e}") from None
+    t0 = time.perf_counter()
     page = build_page(results)
-    _write_atomic(out / "results.json", json.dumps(results.to_json(), indent=1) + "\n")
+    data = results.to_json()
+    data["draw_seconds"] = round(time.perf_counter() - t0, 3)
+    # No indent: json's C encoder only runs without it (the pretty one is 10× slower here).
+    _write_atomic(out / "results.json", json.dumps(data, separators=(",", ":")) + "\n")
     _write_atomic(out / "index.html", page)
     return out / "index.html"
 

@@ -8,6 +8,7 @@ from html import escape as esc
 
 from .. import __version__
 from .experiments import Results, RunResult
+from .figures import smooth_window
 
 __all__ = ["header", "glance_intro", "intro", "figure_captions", "graph_intro",
            "graph_caption", "flow_intro", "footer"]
@@ -27,6 +28,14 @@ def _sci(x: float) -> str:
         return f"{x:.2g}"
     m = x / 10 ** e
     return f"{m:.1f}×10<sup>{e}</sup>"
+
+
+def single_sample_end(run: RunResult) -> tuple[float, float]:
+    """(epochs seen, training-set loss) at the end of a probed run, the loss averaged over
+    the last few measurements (the smoothed curve of Fig. 6b)."""
+    k = smooth_window(len(run.probe))
+    last = run.probe[-k:]
+    return run.probe[-1][0], sum(v for _, v in last) / len(last)
 
 
 def _run(results: Results, key: str) -> RunResult | None:
@@ -51,8 +60,9 @@ def header(results: Results) -> str:
         "<code>GradientMonitor</code> recorded every layer's gradients, activations and "
         "updates; its diagnosis is written under each run. Each section takes one claim of "
         "the lecture notes on training neural networks and shows it happening.</p>"
-        f'<p class="meta">seed {c.seed} · {budget} · {results.seconds:.0f} s · '
-        f"microtensor {esc(__version__)}</p></header>")
+        f'<p class="meta">seed {c.seed} · {budget} · trained in {results.seconds:.0f} s '
+        f"({results.cpu_seconds:.0f} s of CPU) · microtensor {esc(__version__)}</p>"
+        "</header>")
 
 
 def glance_intro() -> str:
@@ -155,27 +165,65 @@ def _optim_intro(results: Results) -> str:
         parts = ", ".join(f"{esc(r.title)} {_final_loss(r):.3f} "
                           f"({_pct(r.test_accuracy)} test accuracy)" for r in runs)
         best = min(runs, key=_final_loss)
-        look = (f"After {c.n_epochs} epochs the training loss is: {parts}. With the same "
-                f"learning rate, momentum goes much further per step than plain SGD, because "
-                f"consecutive gradients point roughly the same way and add up; Adam gets "
-                f"there by giving every weight a step of about the same size. Lowest loss "
-                f"here: {esc(best.title)}. Plain SGD is not broken — it is slow; the gradient "
-                f"flow below is healthy in all three.")
+        look = (f"After {c.n_epochs} epochs the training loss is: {parts}. Lowest loss here: "
+                f"{esc(best.title)}. ")
+        sgd, fast, mom = (_run(results, k) for k in ("sgd", "sgd_fast", "momentum"))
+        if sgd is not None and mom is not None:
+            look += ("With the same learning rate, momentum goes much further per step than "
+                     "plain SGD, because consecutive gradients point roughly the same way and "
+                     "add up to a step up to 1 / (1 − 0.9) = 10 times larger. ")
+        if fast is not None and mom is not None:
+            look += (f"The fair control is plain SGD with that larger step, lr 0.1: it ends at "
+                     f"{_final_loss(fast):.3f} against momentum's {_final_loss(mom):.3f}, so "
+                     f"on this net most of momentum's advantage over SGD at lr 0.01 is the "
+                     f"larger effective step. Momentum earns its keep where a larger plain "
+                     f"step is not an option: on the ravine of Figure 5b, plain SGD already "
+                     f"runs at the largest rate its steep walls allow. ")
+        look += ("The adaptive methods (Adagrad, RMSprop, Adam) get there by giving every "
+                 "weight a step of about the same size. Plain SGD at lr 0.01 is not broken — "
+                 "it is slow; the gradient flow below is healthy for every optimizer.")
+        look += _surfaces_words(results.extra.get("surfaces"))
     return (
         '<div class="lecture"><b>The lecture says.</b> Plain SGD steps along the current, '
         "noisy gradient: w ← w − lr·g. <i>Momentum</i> keeps a velocity, a running sum of "
         "past gradients, and steps along it: directions that agree from step to step build "
-        "up speed and zig-zags cancel out. <i>Adam</i> combines momentum with RMSprop: it "
-        "divides each weight's step by a running root-mean-square of its gradients, so every "
-        "weight moves at a similar pace whatever the size of its gradient. The notes "
-        "recommend some momentum, and Adam as a good default. (microtensor follows PyTorch: "
-        "v ← 0.9·v + g, w ← w − lr·v; the notes' v ← β·v + (1−β)·g is the same with a "
-        "learning rate 10× larger.)</div>"
+        "up speed and zig-zags cancel out; <i>Nesterov</i> evaluates the gradient at the "
+        "point the velocity is about to reach, which damps the overshoot. <i>Adagrad</i> "
+        "divides each weight's step by the root of the sum of its squared gradients, so "
+        "weights with large gradients slow down; <i>RMSprop</i> uses a running average "
+        "instead, so the steps do not die out; <i>Adam</i> combines momentum with RMSprop. "
+        "The notes recommend some momentum, and Adam as a good default. (microtensor "
+        "follows PyTorch: v ← 0.9·v + g, w ← w − lr·v; the notes' v ← β·v + (1−β)·g is the "
+        "same with a learning rate 10× larger.)</div>"
         f'<p class="setup"><b>The experiment.</b> One net (64 → 4 hidden tanh layers of 64 → '
         f"10, Xavier weights), from the same initial weights and the same order of batches "
-        f"of 64, trained for {c.n_epochs} epochs with SGD (learning rate 0.01), SGD with "
-        f"momentum 0.9 (the same learning rate) and Adam (its usual 0.001).</p>"
+        f"of 64, trained for {c.n_epochs} epochs with SGD (learning rate 0.01), SGD at lr "
+        f"0.1 (momentum's effective step, the fair control), SGD with momentum 0.9 and with "
+        f"Nesterov momentum (lr 0.01), Adagrad (lr 0.01), RMSprop and Adam (lr 0.001). "
+        f"Figure 5b runs the six on 2-D surfaces.</p>"
         f'<div class="look"><b>What to look at.</b> {look}</div>')
+
+
+def _surfaces_words(surfaces: dict | None) -> str:
+    """What Figure 5b shows, with the steps each optimizer needed."""
+    if not surfaces:
+        return ""
+
+    def steps(name: str, opt: str) -> str:
+        run = surfaces.get(name, {}).get(opt, {})
+        n = run.get("steps_to_tol")
+        return f"more than {len(run.get('path', [])) - 1}" if n is None else f"{n}"
+
+    reached = [o for o, r in surfaces.get("two_minima", {}).items()
+               if r["steps_to_tol"] is not None]
+    return (f" In Figure 5b, on the saddle, where the gradient is tiny, SGD needs "
+            f"{steps('saddle', 'SGD')} steps to escape, RMSprop {steps('saddle', 'RMSprop')} "
+            f"and Adam {steps('saddle', 'Adam')} (a tiny gradient still gives them a step of "
+            f"about lr); on the ravine SGD needs {steps('ravine', 'SGD')} steps, momentum "
+            f"{steps('ravine', 'Momentum')} and Nesterov {steps('ravine', 'Nesterov')}; on the "
+            f"two-minima surface only {' and '.join(reached) or 'none'} carr"
+            f"{'ies' if len(reached) == 1 else 'y'} over the hill into the global minimum, "
+            f"the rest settle in the local one.")
 
 
 def _batch_intro(results: Results) -> str:
@@ -190,10 +238,12 @@ def _batch_intro(results: Results) -> str:
             "several units from one digit to the next (the thick line is their running "
             "mean). (b) Per pass over the data, the order is reversed")
     if full is not None and single is not None and single.probe and full.probe:
-        e1, l1 = single.probe[-1]
+        e1, l1 = single_sample_end(single)
         reach = next((e for e, loss in full.probe if loss <= l1), None)
         look += (f": after only {e1:.2g} of an epoch, single-sample SGD has brought the "
-                 f"training-set loss down to {l1:.2f}; ")
+                 f"training-set loss down to {l1:.2f} (the mean of its last "
+                 f"{smooth_window(len(single.probe))} measurements, the smoothed curve: one "
+                 f"measurement jumps with the last few digits seen); ")
         look += (f"full batch needs {reach:.0f} epochs to get as low."
                  if reach is not None else
                  f"full batch is still at {full.probe[-1][1]:.2f} after {full.probe[-1][0]:.0f} "
@@ -256,7 +306,7 @@ def figure_captions(group: str, results: Results) -> list[tuple[str, str]]:
     if group == "optim":
         return [("optim-curves",
                  "<b>Figure 5.</b> (a) Training loss per epoch (log scale). (b) Test accuracy "
-                 "per epoch.")]
+                 "per epoch; the final value is in the legend.")]
     return [("batch-curves",
              "<b>Figure 6.</b> (a) The loss of the batch each update was computed on, "
              "update by update. (b) The loss on the whole training set (measured every few "
@@ -301,8 +351,18 @@ def footer(results: Results) -> str:
     quick = " --quick" if c.quick else ""
     return (
         f"<footer>Made by <code>microtensor demo{quick} --seed {c.seed}</code> (microtensor "
-        f"{esc(__version__)}) in {results.seconds:.0f} s. The numbers behind every figure "
-        "are in <code>results.json</code> next to this page. Run it again with "
+        f"{esc(__version__)}). Training took {results.seconds:.0f} s of wall-clock time "
+        f"({results.cpu_seconds:.0f} s of CPU); drawing this page comes on top, and the "
+        "terminal's last line (“drew the report in N s”) counts both "
+        "(<code>results.json</code>: <code>seconds</code>, <code>cpu_seconds</code>, "
+        "<code>draw_seconds</code>). The numbers behind every figure are in "
+        "<code>results.json</code> next to this page: per run <code>history</code> (the "
+        "curves), <code>layer_grad_start</code> and <code>ratio_series</code> (Fig. 1), "
+        "<code>first_layer</code> (Fig. 3 and 8c), <code>batch_loss</code> and "
+        "<code>probe</code> (Fig. 6), <code>series</code> (gradient norms, update ratios, "
+        "dead units, norms before clipping: Fig. 9, 10, 11, 13); <code>graph</code> (Fig. "
+        "7), <code>extra.surfaces</code> (Fig. 5b), and <code>outcomes</code>, every number "
+        "the later sections quote. Run it again with "
         "<code>microtensor demo [--out DIR] [--quick] [--epochs N] [--seed S]</code>; the "
         "code that trains and draws all this is in <code>microtensor/report/</code>, the "
         "monitor in <code>microtensor/monitor.py</code>.</footer>")

@@ -1,8 +1,12 @@
 """The Tensor class, split by PyTorch's doc categories.
 
 =============  ===================================================================
-``core``       the class: its data, autograd state, conversions, Python operators
-``pointwise``  pointwise math and comparisons, with their in-place ``_`` forms
+``core``       the class: its data, autograd state, the NumPy bridge, Python operators
+``attributes`` shape, dtype, strides, storage and device facts
+``conversion`` ``item``, ``to``, ``type``, the casts, and the container protocol
+``pointwise``  pointwise math, with their in-place ``_`` forms
+``comparison`` comparisons, logical and bitwise ops (a base of ``pointwise``'s mixin)
+``special``    erf, lgamma, polygamma, i0, igamma ... (a base of ``pointwise``'s mixin)
 ``reduction``  reductions and scans
 ``indexing``   shapes, views, indexing, joining and splitting
 ``linalg``     matrix products and decompositions

@@ -19,8 +19,11 @@ import microtensor as _mt
 
 from .. import dtypes
 from .. import ops as _ops
-from ..device import device
-from ..errors import DtypeError, normalize_dim
+from .. import printing as _printing
+from ..device import check as _check_device
+from ..errors import DtypeError
+from .attributes import AttributeMethods
+from .conversion import ConversionMethods
 from .creation import CreationMethods
 from .indexing import IndexingMethods
 from .linalg import LinalgMethods
@@ -30,8 +33,8 @@ from .reduction import ReductionMethods
 __all__ = ["Tensor", "tensor"]
 
 
-class Tensor(PointwiseMethods, ReductionMethods, IndexingMethods, LinalgMethods,
-             CreationMethods):
+class Tensor(AttributeMethods, ConversionMethods, PointwiseMethods, ReductionMethods,
+             IndexingMethods, LinalgMethods, CreationMethods):
     """A multi-dimensional array that can record the ops applied to it.
 
     Create one with :func:`microtensor.tensor` (which infers the dtype and
@@ -218,61 +221,12 @@ class Tensor(PointwiseMethods, ReductionMethods, IndexingMethods, LinalgMethods,
         self._rg = False
         return self
 
-    # ------------------------------------------------------------------ array facts
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
-
-    def size(self, dim: int | None = None) -> Any:
-        """The shape, or the size of one dimension."""
-        if dim is None:
-            return self._data.shape
-        return self._data.shape[normalize_dim(dim, self._data.ndim, "size")]
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self._data.ndim
-
-    def dim(self) -> int:
-        return self._data.ndim
-
-    def numel(self) -> int:
-        return self._data.size
-
-    def nelement(self) -> int:
-        return self._data.size
-
-    def element_size(self) -> int:
-        return self._data.itemsize
-
-    @property
-    def device(self) -> device:
-        """Always the CPU (``x.device == "cpu"``): microtensor computes with NumPy."""
-        return _CPU
-
-    def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
-
     @property
     def _version(self) -> int:
         """How many times this tensor's data has been modified in place."""
         return self._vc[0]
 
     # ------------------------------------------------------------------ conversion
-
-    def item(self) -> Any:
-        """The value of a one-element tensor as a Python number."""
-        if self._data.size != 1:
-            raise ValueError(
-                f"item: only a one-element tensor can be converted to a Python number, "
-                f"this one has shape {self._data.shape}"
-            )
-        return self._data.item()
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -298,51 +252,6 @@ class Tensor(PointwiseMethods, ReductionMethods, IndexingMethods, LinalgMethods,
         """``np.where``, ``np.sum`` ...: ops inside a recorded backward, arrays elsewhere."""
         return _ops.numpy_protocol.array_function(func, args, kwargs)
 
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``, ``to("cpu")`` or ``to(other_tensor)``: a cast (differentiable)."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, device)):
-                device(a)  # raises for anything but the CPU
-            elif a is not None:
-                dtype = a
-        if kwargs.get("device") is not None:
-            device(kwargs["device"])  # raises for anything but the CPU
-        if dtype is None:
-            return self
-        return _ops.elementwise.to_dtype(self, dtypes.to_dtype(dtype))
-
-    def type(self, dtype: Any = None) -> Any:
-        if dtype is None:
-            return f"microtensor.{self._data.dtype}"
-        return self.to(dtype)
-
-    def type_as(self, other: Tensor) -> Tensor:
-        return self.to(other.dtype)
-
-    def float(self) -> Tensor:
-        return _ops.elementwise.to_dtype(self, dtypes.float32)
-
-    def double(self) -> Tensor:
-        return _ops.elementwise.to_dtype(self, dtypes.float64)
-
-    def half(self) -> Tensor:
-        return _ops.elementwise.to_dtype(self, dtypes.float16)
-
-    def long(self) -> Tensor:
-        return _ops.elementwise.to_dtype(self, dtypes.int64)
-
-    def int(self) -> Tensor:
-        return _ops.elementwise.to_dtype(self, dtypes.int32)
-
-    def bool(self) -> Tensor:
-        return _ops.elementwise.to_dtype(self, dtypes.bool)
-
-    def cpu(self) -> Tensor:
-        return self
-
     def clone(self) -> Tensor:
         """A copy with its own data that stays in the graph (gradient flows through)."""
         return _ops.elementwise.Clone.apply(self)
@@ -354,17 +263,6 @@ class Tensor(PointwiseMethods, ReductionMethods, IndexingMethods, LinalgMethods,
 
     def __repr__(self) -> str:
         return _format(self)
-
-    def __len__(self) -> int:
-        if self._data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return self._data.shape[0]
-
-    def __iter__(self):
-        if self._data.ndim == 0:
-            raise TypeError("iteration over a 0-d tensor")
-        for i in range(self._data.shape[0]):
-            yield self[i]
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
@@ -466,20 +364,39 @@ class Tensor(PointwiseMethods, ReductionMethods, IndexingMethods, LinalgMethods,
     def __ge__(self, other: Any) -> Tensor:
         return _ops.elementwise.ge(self, other)
 
+    # ~ & | ^ << >> are bitwise, as in PyTorch (on bool tensors: not, and, or, xor).
     def __invert__(self) -> Tensor:
-        return _ops.elementwise.logical_not(self)
+        return _ops.elementwise.bitwise_not(self)
 
     def __and__(self, other: Any) -> Tensor:
-        return _ops.elementwise.logical_and(self, other)
+        return _ops.elementwise.bitwise_and(self, other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _ops.elementwise.bitwise_and(other, self)
 
     def __or__(self, other: Any) -> Tensor:
-        return _ops.elementwise.logical_or(self, other)
+        return _ops.elementwise.bitwise_or(self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _ops.elementwise.bitwise_or(other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _ops.elementwise.bitwise_xor(self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _ops.elementwise.bitwise_xor(other, self)
+
+    def __lshift__(self, other: Any) -> Tensor:
+        return _ops.elementwise.bitwise_left_shift(self, other)
+
+    def __rshift__(self, other: Any) -> Tensor:
+        return _ops.elementwise.bitwise_right_shift(self, other)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _ops.shape.getitem(self, index)
+        return _ops.indexing.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        _ops.shape.setitem(self, index, value)
+        _ops.indexing.setitem(self, index, value)
 
     # ------------------------------------------------------------------ in-place ops
 
@@ -528,11 +445,12 @@ def _to_array(data: Any, dtype: Any, copy: bool) -> np.ndarray:
             data = [x._data if isinstance(x, Tensor) else x for x in data]
         arr = np.asarray(data)
         if arr.dtype.kind == "f" and want is None:
-            want = dtypes.get_default_dtype()  # Python floats: the default dtype
+            want = dtypes._default[0]  # Python floats: the default dtype
         elif arr.dtype.kind not in "fiub":
             if arr.dtype.kind == "O" or arr.dtype.kind in "SUV":
-                raise TypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
-                                f"with elements of type {arr.dtype}")
+                # PyTorch: RuntimeError "Could not infer dtype"; a TypeError too.
+                raise DtypeError(f"tensor: cannot make a tensor from {type(data).__name__} "
+                                 f"with elements of type {arr.dtype}")
             if arr.dtype.kind == "c":
                 raise TypeError("tensor: complex numbers are not supported by microtensor")
     dtypes.check_supported(arr.dtype, "tensor")  # before any dtype= cast, as PyTorch
@@ -567,8 +485,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
         device: ``None`` or the CPU (microtensor has no other device).
         requires_grad: record ops on it so ``backward`` fills its ``.grad``.
     """
-    if device is not None:
-        _device(device)  # raises for anything but the CPU
+    _check_device(device, "tensor")
     t = Tensor._make(_to_array(data, dtype, copy=True), False, None)
     if requires_grad:
         t.requires_grad = True
@@ -576,24 +493,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None,
 
 
 def _format(t: Tensor) -> str:
-    arr = t._data
-    if arr.dtype.kind == "f":
-        # PyTorch's style: whole numbers as "2.", anything else with 4 decimals ("3.5000").
-        finite = arr[np.isfinite(arr)]
-        whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        body = np.array2string(arr, precision=4, separator=", ", prefix="tensor(",
-                               floatmode="maxprec_equal" if whole else "fixed",
-                               suppress_small=False, threshold=1000, edgeitems=3)
-    else:
-        body = np.array2string(arr, separator=", ", prefix="tensor(", threshold=1000)
-    extras = []
-    if arr.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
-        extras.append(f"dtype=microtensor.{arr.dtype}")
-    if t.grad_fn is not None:
-        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
-    elif t._rg:
-        extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
-
-_CPU = device("cpu")
-_device = device
+    """``repr(t)``: see :mod:`microtensor.printing`."""
+    prefix = "tensor(" if type(t) is Tensor or type(t).__name__ == "Parameter" else \
+        f"{type(t).__name__}("
+    return _printing.tensor_repr(t, prefix)

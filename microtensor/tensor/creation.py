@@ -49,3 +49,69 @@ class CreationMethods:
         values = _mt.random.bernoulli_values(self._data, p, generator)
         return _ops.elementwise.fill_inplace(self, values, "bernoulli_")
 
+
+    def geometric_(self, p: float, *, generator: Any = None) -> Tensor:
+        """Fill with the number of Bernoulli(``p``) trials up to the first success (1, 2, ...)."""
+        values = _mt.random.geometric_values(self._data, p, generator)
+        return _ops.elementwise.fill_inplace(self, values, "geometric_")
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *,
+                    generator: Any = None) -> Tensor:
+        """Fill with ``exp(N(mean, std**2))`` draws."""
+        values = _mt.random.log_normal_values(self._data, mean, std, generator)
+        return _ops.elementwise.fill_inplace(self, values, "log_normal_")
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *,
+                generator: Any = None) -> Tensor:
+        """Fill with Cauchy draws: ``median + sigma * tan(pi * (U - 1/2))``."""
+        values = _mt.random.cauchy_values(self._data, median, sigma, generator)
+        return _ops.elementwise.fill_inplace(self, values, "cauchy_")
+
+    # ``new_*``: a new leaf with this tensor's dtype (and device) unless told otherwise.
+
+    def new_tensor(self, data: Any, *, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False, layout: Any = None,
+                   pin_memory: bool = False) -> Tensor:
+        """A copy of ``data`` as a new leaf, in this tensor's dtype unless ``dtype``
+        (``int_tensor.new_tensor([1.5])`` is int64, as PyTorch)."""
+        return _mt.tensor(data, dtype=self._data.dtype if dtype is None else dtype,
+                          device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False, layout: Any = None,
+                  pin_memory: bool = False) -> Tensor:
+        """Uninitialised memory of ``size``, in this tensor's dtype unless ``dtype``."""
+        return _mt.empty(*size, dtype=self._data.dtype if dtype is None else dtype,
+                         device=device, requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False, layout: Any = None,
+                  pin_memory: bool = False) -> Tensor:
+        """Zeros of ``size``, in this tensor's dtype unless ``dtype``."""
+        return _mt.zeros(*size, dtype=self._data.dtype if dtype is None else dtype,
+                         device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, layout: Any = None,
+                 pin_memory: bool = False) -> Tensor:
+        """Ones of ``size``, in this tensor's dtype unless ``dtype``."""
+        return _mt.ones(*size, dtype=self._data.dtype if dtype is None else dtype,
+                        device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False, layout: Any = None,
+                 pin_memory: bool = False) -> Tensor:
+        """``fill_value`` in a tensor of ``size``, in this tensor's dtype unless ``dtype``."""
+        return _mt.full(size, fill_value, dtype=self._data.dtype if dtype is None else dtype,
+                        device=device, requires_grad=requires_grad)
+
+    # Random sampling with this tensor as the distribution.
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        """0/1 draws with this tensor's elements as probabilities (or ``p`` for all)."""
+        return _mt.random.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Any = None) -> Tensor:
+        """Category indices drawn from the weights in the last dimension (1-D or 2-D)."""
+        return _mt.random.multinomial(self, num_samples, replacement, generator=generator)

@@ -308,7 +308,7 @@ def test_monitor_dying_relu_saturation_symmetry_and_nonfinite(digits):
 def test_tensors_round_trip_with_their_dtype(dtype):
     t = torch.arange(6).reshape(2, 3).to(dtype)
     m = mt.from_torch(t)
-    assert str(m.dtype) == str(dtype).replace("torch.", "")
+    assert str(m.dtype) == str(dtype).replace("torch.", "microtensor.")
     np.testing.assert_array_equal(m.numpy(), t.numpy())
     back = mt.to_torch(m)
     assert back.dtype == dtype and torch.equal(back, t)
