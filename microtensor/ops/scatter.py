@@ -141,12 +141,14 @@ class ScatterProd(Function):
     """f(x, s)_p = x_p (if include_self) times every s_e sent to p;
     df/dx_p = G_p ∏ s_e,  df/ds_e = G_p x_p ∏_{e' ≠ e} s_e' (zeros handled exactly)."""
 
-    twice_differentiable = False  # the products of the others are computed, not recorded
+    twice_differentiable = False  # recorded through its composite (below)
 
     @staticmethod
     def forward(ctx, a, src, idx, part, include_self):
         s = src[part]
         ctx.idx, ctx.part, ctx.src_shape = idx, part, src.shape
+        ctx.include_self = include_self
+        ctx.save_for_backward(a, src)  # for a recorded backward, which needs the composite
         count = np.zeros(a.shape, np.int64)
         np.add.at(count, idx, 1)
         own = np.ones(a.shape, bool) if include_self else count == 0
@@ -163,6 +165,29 @@ class ScatterProd(Function):
         ctx.src_w = np.where(s == 0, np.where(zeros == 1, nonzero_prod, 0)[idx], out[idx] / safe)
         ctx.self_w = np.where(own, prod_src, 0)
         return out
+
+    @staticmethod
+    def composite(ctx, a, src, *_):
+        """The forward with recorded ops, for gradients of gradients: the factors sent to
+        each position form a dense (positions touched × elements) table, padded with 1s,
+        whose row products are the products (memory grows as that table: fine for the
+        second derivatives of small problems this serves)."""
+        shape = ctx.saved_tensors[0].shape
+        if a is None:
+            a = Tensor._make(ctx.saved_tensors[0], False, None)
+        if src is None:
+            src = Tensor._make(ctx.saved_tensors[1], False, None)
+        flat = np.ravel_multi_index(ctx.idx, shape).reshape(-1)
+        touched, group = np.unique(flat, return_inverse=True)
+        table = Tensor._make(group.reshape(1, -1) == np.arange(touched.size).reshape(-1, 1),
+                             False, None)
+        s = src[ctx.part].reshape(-1)
+        products = s.reshape(1, -1).expand(touched.size, s.shape[0]).where(table, 1.0)
+        products = products.prod(dim=1)
+        a_flat = a.reshape(-1)
+        at = Tensor._make(touched, False, None)
+        base = a_flat[at] if ctx.include_self else 1.0
+        return a_flat.index_put((at,), base * products).reshape(shape)
 
     @staticmethod
     def backward(ctx, grad):

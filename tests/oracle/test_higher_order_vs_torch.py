@@ -134,3 +134,20 @@ def test_conv_pool_and_loss_second_derivatives_match_pytorch(op):
         results.append([gx.detach().numpy(), gw.numpy()])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_second_derivatives_match_torch_with_a_zero(include_self):
+    rng = np.random.default_rng(0)
+    a, s = rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
+    s[1, 2] = 0.0  # one zero sent to a position: its exact gradient is the others' product
+    idx = rng.integers(0, 3, size=(5, 4))
+    results = []
+    for lib in (torch, mt):
+        A, S = lib.tensor(a, requires_grad=True), lib.tensor(s, requires_grad=True)
+        out = A.scatter_reduce(0, lib.tensor(idx), S, "prod", include_self=include_self)
+        g = lib.autograd.grad((out**2).sum(), (A, S), create_graph=True)
+        h = lib.autograd.grad(g[0].sum() + (g[1] ** 2).sum(), (A, S))
+        results.append([t.detach().numpy() for t in g + h])
+    for want, got in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
