@@ -2,9 +2,11 @@
 
 ``microtensor demo`` is the first thing a new user runs (``make demo``). It trains the
 lecture's experiments on the bundled digits — a deep sigmoid net whose gradients vanish
-and its cures (tanh + Xavier, ReLU + He, BatchNorm), zero initialisation, SGD vs momentum
-vs Adam, full-batch vs mini-batch vs single-sample gradient descent — under a gradient
-monitor, prints what it found, and writes a self-contained HTML report with the pictures.
+and its cures (tanh + Xavier, ReLU + He, BatchNorm), zero initialisation, the lecture's
+optimizers, batch size, overfitting and its cures, dying ReLU, exploding gradients and
+clipping, the learning rate, BatchNorm on its own, depth and initialisation — under a
+gradient monitor, prints what it found, and writes a self-contained HTML report with the
+pictures.
 """
 
 from __future__ import annotations
@@ -162,13 +164,14 @@ def main(argv: list[str] | None = None) -> int:
         "demo", help="train the lecture's experiments and write a gradient-health report",
         description="Train the lecture's experiments on the bundled digits under a gradient "
                     "monitor (a deep sigmoid net whose gradients vanish and its cures, zero "
-                    "initialisation, SGD vs momentum vs Adam, full-batch vs mini-batch vs "
-                    "single-sample gradient descent), print what the monitor found, and write "
-                    "a self-contained HTML report: DIR/index.html.")
+                    "initialisation, the optimizers, batch size, overfitting, dying ReLU, "
+                    "exploding gradients, the learning rate, BatchNorm, depth and "
+                    "initialisation), print what the monitor found, and write a "
+                    "self-contained HTML report: DIR/index.html.")
     d.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                    help=f"where to write index.html and results.json (default {DEFAULT_OUT})")
     d.add_argument("--quick", action="store_true",
-                   help="the small budget: 5 epochs per run (about 10 s)")
+                   help="the small budget: 5 epochs per run (about 15 s)")
     d.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                    help="epochs per run (default 20, 5 with --quick); the batch-size runs "
                         "make 30·N updates each")
