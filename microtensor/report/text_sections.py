@@ -293,8 +293,9 @@ def figure_captions(group: str, results: Results) -> list[tuple[str, str]]:
                        "<code>examples/optimizers.py</code>); in the legend, the steps each "
                        "needed (— = not within the budget).",
         "overfit": "<b>Figure 8.</b> (a) Training and validation loss of the unregularised "
-                   "net; the dot marks the lowest validation loss. (b) Validation loss per epoch with each cure; early "
-                   "stopping stops at the dotted line and restores the dot's weights. (c) "
+                   "net; the dot marks the lowest validation loss. (b) Validation loss per "
+                   "epoch with each cure; early stopping stops at the dotted line and "
+                   "restores the dot's weights. (c) "
                    "Histogram of fc1's weights (log counts) without and with L1.",
         "dying": "<b>Figure 9.</b> (a) The share of dead units in each ReLU layer, as the "
                  "monitor records it, over training. (b) Training loss per epoch, all four "
