@@ -257,8 +257,10 @@ def dim_alias(dim: Any, axis: Any, keepdim: bool, keepdims: bool | None,
 def write_out(result: Any, out: Any, op: str) -> Any:
     """``out=``: copy ``result`` (a Tensor, or a tuple of them) into ``out``, as PyTorch.
 
-    ``out`` is resized when its shape differs and cast to its own dtype; a result that
-    requires grad cannot be written (PyTorch: out= does not support autograd).
+    ``out`` is resized when its shape differs and cast to its own dtype (a reduction into an
+    integer ``out`` is allowed, as in PyTorch, where the pointwise ops' ``write_out`` in
+    ops/arithmetic.py refuses the cast); a result that requires grad cannot be written
+    (PyTorch: out= does not support autograd).
     """
     if out is None:
         return result
