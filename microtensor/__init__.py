@@ -291,6 +291,7 @@ from .ops.matrix_shape import (
     triu,
     triu_indices,
 )
+from .ops.misc import clone, corrcoef, cov, gcd, lcm, renorm
 from .ops.moments import std, std_mean, var, var_mean
 from .ops.products import (
     addbmm,
@@ -527,6 +528,7 @@ __all__ = [
     "aminmax", "count_nonzero", "dist", "nanmean", "nansum", "std_mean", "var_mean",
     "cummax", "cummin", "cumprod", "cumsum", "diff", "logcumsumexp",
     "argsort", "bucketize", "kthvalue", "msort", "searchsorted", "sort", "topk", "unique",
+    "clone", "corrcoef", "cov", "gcd", "lcm", "renorm",
     "unique_consecutive", "bincount", "histc", "histogram", "median", "mode", "nanmedian",
     "nanquantile", "quantile",
     "reshape", "transpose", "permute", "flatten", "unflatten", "squeeze", "unsqueeze", "cat",

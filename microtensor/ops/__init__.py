@@ -19,6 +19,7 @@
 ``scan``              cumsum, cumprod, cummax/cummin, logcumsumexp, diff
 ``sorting``           sort, argsort, topk, kthvalue, searchsorted, bucketize, unique
 ``statistics``        median, mode, quantile, bincount, histc, histogram
+``misc``              clone, gcd/lcm, cov/corrcoef, renorm, sum_to_size, apply_/map_
 ``shape``             reshape, transpose/permute/movedim, expand/broadcast_to, repeat/tile
 ``joining``           cat/stack (h/v/d), split/chunk/tensor_split, unbind/select/narrow ...
 ``indexing``          x[i] and x[i] = v, index_put_, take/put, masked_select, nonzero

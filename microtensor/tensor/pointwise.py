@@ -471,6 +471,27 @@ class PointwiseMethods(ComparisonMethods, SpecialMethods):
     def fill_(self, value: Any) -> Tensor:
         return _ops.elementwise.fill_inplace(self, value, "fill_")
 
+    def gcd(self, other: Any) -> Tensor:
+        return _ops.misc.gcd(self, other)
+
+    def gcd_(self, other: Any) -> Tensor:
+        return self.copy_(_ops.misc.gcd(self, other))
+
+    def lcm(self, other: Any) -> Tensor:
+        return _ops.misc.lcm(self, other)
+
+    def lcm_(self, other: Any) -> Tensor:
+        return self.copy_(_ops.misc.lcm(self, other))
+
+    def hardshrink(self, lambd: float = 0.5) -> Tensor:
+        return _ops.activation_extra.hardshrink(self, lambd)
+
+    def apply_(self, callable: Any) -> Tensor:  # noqa: A002
+        return _ops.misc.apply_(self, callable)
+
+    def map_(self, tensor: Any, callable: Any) -> Tensor:  # noqa: A002
+        return _ops.misc.map_(self, tensor, callable)
+
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (broadcast to this shape) into this tensor in place."""
         return _ops.elementwise.copy_inplace(self, src)

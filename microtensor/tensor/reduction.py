@@ -189,6 +189,22 @@ class ReductionMethods:
         return _ops.statistics.histogram(self, bins, range=range, weight=weight,
                                          density=density)
 
+    def cov(self, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Tensor:
+        return _ops.misc.cov(self, correction=correction, fweights=fweights,
+                             aweights=aweights)
+
+    def corrcoef(self) -> Tensor:
+        return _ops.misc.corrcoef(self)
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        return _ops.misc.sum_to_size(self, *size)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        return _ops.misc.renorm(self, p, dim, maxnorm)
+
+    def renorm_(self, p: float, dim: int, maxnorm: float) -> Tensor:
+        return self.copy_(_ops.misc.renorm(self, p, dim, maxnorm))
+
     # ------------------------------------------------------------------ normalized exponentials
 
     def softmax(self, dim: int) -> Tensor:
