@@ -28,11 +28,9 @@ docs/sequence.md). Run::
 from __future__ import annotations
 
 import argparse
-import gzip
 import math
 import sys
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -43,43 +41,23 @@ import microtensor.nn.functional as F
 from microtensor import nn
 from microtensor.monitor_time import gradient_through_time
 
+# The data and the recurrent model are shared with the demo report's "Vanishing gradients
+# through time" section, which cannot import examples/.
+from microtensor.report.experiments_time import (  # noqa: F401 (re-exported for the tests)
+    ALPHABET,
+    CLIP,
+    EXPLODE_GAIN,
+    WINDOW,
+    Recurrent,
+    encode,
+    load_names,
+    make_data,
+    windows,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIGURE = ROOT / "docs" / "img" / "char_lm_time_gradients.png"
-ALPHABET = ".abcdefghijklmnopqrstuvwxyz"
-WINDOW = 16  # characters per training window of the recurrent models
 CONTEXT = 3  # characters the MLP sees
-EXPLODE_GAIN = 4  # W_hh scaled by this puts a tanh RNN in the exploding regime
-CLIP = 0.5  # clip_grad_norm_ max_norm for that RNN
-
-
-def load_names() -> list[str]:
-    """The 5 163 distinct first names (lower case, a-z) of the 1990 US Census lists
-    ``dist.female.first`` and ``dist.male.first``: a work of the US Government, in the
-    public domain, as redistributed in the PyPI package ``names`` 0.3.0 (Trey Hunner)."""
-    raw = resources.files("microtensor.data").joinpath("names.txt.gz").read_bytes()
-    lines = gzip.decompress(raw).decode().splitlines()
-    return [w for w in lines if w and not w.startswith("#")]
-
-
-def encode(text: str) -> np.ndarray:
-    return np.array([ALPHABET.index(ch) for ch in text], dtype=np.int64)
-
-
-def make_data(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Train and validation streams (90% / 10% of the names, shuffled)."""
-    names = load_names()
-    rng = np.random.default_rng(seed)
-    rng.shuffle(names)
-    cut = int(0.9 * len(names))
-    return (encode("." + ".".join(names[:cut]) + "."),
-            encode("." + ".".join(names[cut:]) + "."))
-
-
-def windows(stream: np.ndarray, batch: int, length: int, rng: np.random.Generator) -> tuple:
-    """``batch`` random windows: inputs ``(batch, length)`` and next characters."""
-    start = rng.integers(0, stream.size - length - 1, batch)
-    idx = start[:, None] + np.arange(length)
-    return mt.tensor(stream[idx]), mt.tensor(stream[idx + 1])
 
 
 # ---------------------------------------------------------------------- models
@@ -112,20 +90,6 @@ class MLP(nn.Module):
         ctx = mt.stack([padded[:, k:k + t] for k in range(CONTEXT)], 2)  # (B, T, CONTEXT)
         e = self.emb(ctx).flatten(2)
         return self.out(self.hidden(e).tanh())
-
-
-class Recurrent(nn.Module):
-    """Embedding → ``nn.RNN`` or ``nn.LSTM`` (batch-first) → Linear, logits at every step."""
-
-    def __init__(self, vocab: int, cell: str, dim: int = 16, hidden: int = 64) -> None:
-        super().__init__()
-        self.emb = nn.Embedding(vocab, dim)
-        self.rnn = getattr(nn, cell)(dim, hidden, batch_first=True)
-        self.out = nn.Linear(hidden, vocab)
-
-    def forward(self, x: mt.Tensor, state: Any = None) -> Any:
-        h, state = self.rnn(self.emb(x), state)
-        return self.out(h), state
 
 
 def make_transformer(vocab: int) -> nn.Module | None:

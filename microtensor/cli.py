@@ -156,6 +156,20 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def step_through(args: argparse.Namespace) -> int:
+    from .viz.step_through import from_script
+
+    out = args.out or f"{Path(args.script).stem}-step-through.html"
+    try:
+        page = from_script(args.script, args.name, args.title)
+        page.save(out)
+    except (OSError, ValueError, TypeError, RuntimeError) as e:
+        print(f"microtensor step-through: {e}", file=sys.stderr)
+        return 1
+    print(f"{len(page)} steps. Open it in a browser:\n{Path(out).resolve()}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="microtensor", description="microtensor: a reverse-mode autograd engine on NumPy.")
@@ -178,6 +192,21 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--seed", type=int, default=0, metavar="S",
                    help="the seed every run starts from (default 0)")
     d.set_defaults(func=demo)
+    from .viz.step_through import SCRIPT_CONVENTION
+
+    st = sub.add_parser(
+        "step-through", help="write a page that steps through backprop of a script's graph",
+        description="Run SCRIPT.py, run backward() once on the tensor it defines, and write "
+                    "one self-contained HTML page that steps through the chain rule, one op "
+                    "at a time (next/back, arrow keys).",
+        epilog=SCRIPT_CONVENTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    st.add_argument("script", metavar="SCRIPT.py")
+    st.add_argument("--out", default=None, metavar="PAGE.html",
+                    help="where to write the page (default: SCRIPT-step-through.html here)")
+    st.add_argument("--name", default=None, metavar="VAR",
+                    help="the variable to use instead of forward / out / loss")
+    st.add_argument("--title", default=None, help="the page's heading")
+    st.set_defaults(func=step_through)
     args = parser.parse_args(argv)
     return args.func(args)
 

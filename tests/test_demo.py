@@ -185,11 +185,15 @@ class _Links(HTMLParser):
             self.depth -= 1
 
 
-def test_page_is_self_contained(page):
+def test_page_is_self_contained(page, demo):
     parser = _Links()
     parser.feed(page)
     external = [r for r in parser.refs if not r[2].startswith("#")]
-    assert external == []  # only in-page anchors and SVG references
+    # only in-page anchors and SVG references, and one link to a page the demo wrote next
+    # to it (the step-through page, itself self-contained): a link, not a fetch
+    assert external == [("a", "href", "step-through.html")]
+    step = (demo[0] / "step-through.html").read_text()
+    assert "http:" not in step and "https:" not in step and "<link" not in step
     assert "<script" not in page and "<link" not in page and "<img" not in page
     assert "<iframe" not in page and "@import" not in page
     assert not re.search(r"url\((?!#)", page)  # CSS may only point inside the page
@@ -215,10 +219,11 @@ def test_page_has_its_sections_and_explanations(page, stats):
                     "Full-batch, mini-batch and single-sample gradient descent",
                     "Overfitting and its cures", "Dying ReLU and LeakyReLU",
                     "Exploding gradients and clipping", "The learning rate",
-                    "BatchNorm, isolated", "Shallow nets, depth and initialisation"):
+                    "BatchNorm, isolated", "Shallow nets, depth and initialisation",
+                    "Vanishing gradients through time"):
         assert heading in page
         assert f"</span>{heading}</a></li>" in page  # in the table of contents
-    assert page.count('class="lecture"') == 10 and page.count('class="look"') == 10
+    assert page.count('class="lecture"') == 11 and page.count('class="look"') == 11
     assert page.count("What the gradient monitor says") == len(stats["runs"])
     # The monitor's own words: the first finding of each kind, per run, in full.
     text = html.unescape(page)

@@ -221,6 +221,13 @@ def test_every_figure_rendered_as_a_non_empty_svg(loaded):
     assert bad == [], bad
 
 
+def test_through_time_figure_is_drawn(loaded):
+    """The "Vanishing gradients through time" section's figure (issue 17)."""
+    fig = [f for f in loaded["figures"] if f["caption"].startswith("Figure 14.")]
+    assert len(fig) == 1 and fig[0]["svg"] and fig[0]["shapes"] > 50
+    assert fig[0]["w"] > 500 and fig[0]["h"] > 150
+
+
 def test_full_page_screenshot(loaded, report_dir):
     png = (report_dir / "screenshot.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

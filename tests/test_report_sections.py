@@ -209,6 +209,41 @@ def test_gradient_norm_can_rise_while_the_loss_falls(out):
     assert r["loss_last"] < r["loss_first"]
 
 
+# ------------------------------------------------------------------ 8. through time
+
+
+def test_gradient_vanishes_through_time_and_the_forget_gate_carries_it(out, stats):
+    t = out["time"]
+    rnn, big, lstm, fb1 = t["rnn"], t["rnn_clip"], t["lstm"], t["lstm_fb1"]
+    # A tanh RNN forgets: step 0 of 16 gets < 1e-3 of the last step's gradient, and the
+    # monitor says so, at init and trained.
+    assert rnn["ratio_init"] < 1e-3 and rnn["ratio_trained"] < 1e-3
+    assert "vanishing_through_time" in rnn["kinds_init"] + rnn["kinds_trained"]
+    # W_hh ×4: it explodes through time at init; clipping cut the steps; trained, it no
+    # longer explodes.
+    assert big["ratio_init"] > 10 and "exploding_through_time" in big["kinds_init"]
+    assert big["clipped_steps"] > 0 and big["grad_norm_max"] > 0.5
+    assert big["ratio_trained"] < 1 and "exploding_through_time" not in big["kinds_trained"]
+    # The LSTM carries the gradient as far as its forget gates are open: at σ(0) = ½ no
+    # further than the RNN, at σ(1) ≈ 0.73 (forget-gate bias 1) 10× further and more.
+    assert lstm["ratio_init"] < 10 * rnn["ratio_init"]
+    assert fb1["ratio_init"] > 10 * rnn["ratio_init"]
+    assert fb1["alive_init"] > rnn["alive_init"]
+    # Every model learns something (ln 27 ≈ 3.30 is the uniform guess).
+    for key, row in t.items():
+        assert row["val_loss"] < row["loss_first"] - 0.5, key
+    per_step = stats["extra"]["time"]["models"]["rnn"]
+    assert len(per_step["init"]) == len(per_step["trained"]) == stats["extra"]["time"]["window"]
+
+
+def test_time_section_is_on_the_page_with_its_numbers(page, out):
+    assert '<a href="#time">' in page and '<section id="time">' in page
+    assert "Vanishing gradients through time" in page and "Figure 14." in page
+    rnn = out["time"]["rnn"]
+    assert f"step 0 gets {rnn['ratio_init']:.1e}" in page
+    assert "Gradient vanishes through time" in page  # the monitor's finding, in words
+
+
 # ------------------------------------------------------------------ the page and the audit
 
 

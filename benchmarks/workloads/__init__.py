@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from . import big_matmul, conv_step, deep_narrow, mlp_step, randn, tiny_ops
+from . import big_matmul, conv_step, deep_narrow, lstm_step, mlp_step, randn, tiny_ops
 from .common import Bench, Unavailable
 
 __all__ = ["IMPLS", "LABELS", "WORKLOADS", "Bench", "Unavailable", "Workload"]
@@ -72,4 +72,7 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
              lambda v, f, t: _le(1.3, f), size="memory"),
     # Issue 18: 10^7 normals of PyTorch's stream within 2× NumPy's own standard_normal.
     Workload("randn", randn, "time", "ms", "≤ 2× floor", lambda v, f, t: _le(2.0, f)),
+    # Issue 17: a 2-layer LSTM (width 128, 32 steps, batch 32) within 1.5× PyTorch CPU.
+    Workload("lstm_step", lstm_step, "time", "ms", "≤ 1.5× torch",
+             lambda v, f, t: _le(1.5, t)),
 )}

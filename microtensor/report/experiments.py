@@ -51,11 +51,12 @@ GROUPS = {
     "lr": "The learning rate",
     "bn": "BatchNorm, isolated",
     "claims": "Shallow nets, depth and initialisation",
+    "time": "Vanishing gradients through time",  # no fit runs: see experiments_time.py
 }
 
 SHORT = {"depth": "depth", "zero": "zero init", "optim": "optimizer", "batch": "batch size",
          "overfit": "overfit", "dying": "dying ReLU", "explode": "exploding", "lr": "lr",
-         "bn": "BatchNorm", "claims": "init/depth"}
+         "bn": "BatchNorm", "claims": "init/depth", "time": "through time"}
 
 # Short words for the terminal table and the page's badges, per Finding.kind.
 LABELS = {
@@ -396,7 +397,9 @@ def run_experiments(config: Config | None = None, only: Iterable[str] | None = N
     wanted = set(only) if only is not None else None
     todo = [s for s in specs(config)
             if wanted is None or s.key in wanted or s.group in wanted]
-    if not todo:
+    groups = {s.group for s in todo} | ({"time"} if wanted is None or "time" in wanted
+                                        else set())
+    if not groups:
         raise ValueError(f"run_experiments: nothing matches only={sorted(wanted or [])}")
     t0, c0 = time.perf_counter(), time.process_time()
     x, y = load_digits(split="train")
@@ -417,7 +420,11 @@ def run_experiments(config: Config | None = None, only: Iterable[str] | None = N
                 f"{result.seconds:5.1f} s  {result.diagnosis}")
     from .experiments_sections import group_extras
 
-    results.extra = group_extras(config, {s.group for s in todo}, (x, y))
+    results.extra = group_extras(config, groups, (x, y))
+    if log is not None and "time" in results.extra:
+        t = results.extra["time"]
+        log(f"[ +] {SHORT['time']:<10} {'4 character models':<26} "
+            f"{t['steps']} steps each   {t['seconds']:5.1f} s")
     results.seconds = time.perf_counter() - t0
     results.cpu_seconds = time.process_time() - c0
     return results

@@ -233,8 +233,8 @@ def clip_backward(config: Config, x: mt.Tensor, y: mt.Tensor) -> dict[str, Any]:
 
 
 def group_extras(config: Config, groups: set[str], train: tuple) -> dict[str, Any]:
-    """What the sections need beyond their runs: the 2-D optimizer paths (``optim``) and
-    a clipped backward pass (``explode``)."""
+    """What the sections need beyond their runs: the 2-D optimizer paths (``optim``), a
+    clipped backward pass (``explode``) and the recurrent models of ``time``."""
     out: dict[str, Any] = {}
     if "optim" in groups:
         from .surfaces import paths
@@ -242,4 +242,8 @@ def group_extras(config: Config, groups: set[str], train: tuple) -> dict[str, An
         out["surfaces"] = paths(config.quick)
     if "explode" in groups:
         out["clip_backward"] = clip_backward(config, *train)
+    if "time" in groups:
+        from .experiments_time import time_experiment
+
+        out["time"] = time_experiment(config.quick, config.seed)
     return out

@@ -17,7 +17,7 @@ from .experiments_sections import NEAR_ZERO
 from .figures import _figure, _svg
 
 __all__ = ["overfitting", "dying", "exploding", "learning_rate", "depth_sweep",
-           "optimizer_paths"]
+           "optimizer_paths", "through_time"]
 
 COLOURS = {
     "overfit": "#d62728", "dropout": "#1f77b4", "l2": "#2ca02c", "early_stop": "#9467bd",
@@ -33,6 +33,8 @@ COLOURS = {
     "sgd_fast": "#bcbd22", "nesterov": "#17becf", "adagrad": "#8c564b", "rmsprop": "#e377c2",
 }
 figures.COLOURS.update(COLOURS)
+TIME_COLOURS = {"rnn": "#d62728", "rnn_clip": "#ff7f0e", "lstm": "#1f77b4",
+                "lstm_fb1": "#2ca02c"}
 SURFACE_COLOURS = {"SGD": "#7f7f7f", "Momentum": "#1f77b4", "Nesterov": "#17becf",
                    "Adagrad": "#8c564b", "RMSprop": "#e377c2", "Adam": "#2ca02c"}
 
@@ -314,4 +316,23 @@ def optimizer_paths(surfaces: dict[str, dict[str, dict[str, Any]]]) -> str:
             ax.legend(loc="lower left", fontsize=7, framealpha=0.85, frameon=True,
                       edgecolor="none")
             ax.grid(False)
+        return _svg(fig)
+
+
+def through_time(time: dict[str, Any]) -> str:
+    """‖∂L/∂h_t‖ against t, log scale: (a) at initialisation, (b) after training."""
+    models = time["models"]
+    with _figure(10.5, 3.9) as fig:
+        axes = fig.subplots(1, 2, sharey=True)
+        for ax, when, title in ((axes[0], "init", "(a) at initialisation"),
+                                (axes[1], "trained", f"(b) after {time['steps']} steps")):
+            for key, m in models.items():
+                n = np.asarray(m[when], dtype=float)
+                ax.semilogy(np.arange(n.size), n, "o-", ms=3, lw=1.4,
+                            color=TIME_COLOURS.get(key, "#444444"), label=m["title"])
+            ax.set_xlabel("time step t (the loss is the prediction at the last step)")
+            ax.set_title(title)
+        axes[0].set_ylabel("‖∂L/∂h_t‖")
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
+                   ncol=len(models), fontsize=8.5)
         return _svg(fig)

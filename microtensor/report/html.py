@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import viz
-from . import figures, figures_sections, text, text_sections
+from . import figures, figures_sections, text, text_sections, text_time
 from .experiments import GROUPS, Results, RunResult
 from .experiments_sections import DEPTHS
 from .outcomes import rise
@@ -258,11 +258,16 @@ def _later_plots(results: Results) -> dict[str, str]:
         jobs["claims"] = (lambda: fs.depth_sweep(by["claims"], DEPTHS,
                                                  results.runs[r["key"]] if r else None),
                           "initialisation by depth")
+    if results.extra.get("time"):
+        jobs["time"] = (lambda: fs.through_time(results.extra["time"]),
+                        "gradient reaching each time step")
     return {k: _matplotlib(draw, f"mpl-{k}", label) for k, (draw, label) in jobs.items()}
 
 
 def _section(group: str, results: Results, drawings: dict[str, str],
              plots: dict[str, str], number: int) -> str:
+    if group == "time":  # no fit runs: recurrent models (experiments_time.py)
+        return _time_section(results, plots, number)
     runs = results.group(group)
     if not runs:
         return ""
@@ -288,10 +293,18 @@ def _section(group: str, results: Results, drawings: dict[str, str],
     return "".join(parts)
 
 
+def _time_section(results: Results, plots: dict[str, str], number: int) -> str:
+    tt = text_time
+    figure = _figure(plots["time"], tt.caption(results), "wide") if "time" in plots else ""
+    return (f'<section id="time"><h2><span class="n">{number}</span>{esc(GROUPS["time"])}'
+            f"</h2>{tt.intro(results)}{figure}{tt.table(results)}{tt.findings(results)}"
+            "</section>")
+
+
 def build_page(results: Results) -> str:
     """The whole page as one string."""
     drawings, plots = _draw_all(results)
-    present = [g for g in GROUPS if results.group(g)]
+    present = [g for g in GROUPS if results.group(g) or (g == "time" and results.extra.get(g))]
     nav = "".join(f'<li><a href="#{g}"><span class="n">{i}</span>{esc(GROUPS[g])}</a></li>'
                   for i, g in enumerate(present, start=1))
     sections = "".join(_section(g, results, drawings, plots, i)
@@ -338,6 +351,15 @@ def write_report(results: Results, out: str | os.PathLike) -> Path:
     data["draw_seconds"] = round(time.perf_counter() - t0, 3)
     # No indent: json's C encoder only runs without it (the pretty one is 10× slower here).
     _write_atomic(out / "results.json", json.dumps(data, separators=(",", ":")) + "\n")
+    # A tiny net's backward, one op at a time (viz.step_through), linked above the footer.
+    from ..viz.step_examples import mlp
+
+    _write_atomic(out / "step-through.html", mlp().html())
+    page = page.replace("<footer>", '<section id="step-through"><h2>Backprop, step by step'
+                        '</h2><p><a href="step-through.html">Step through one backward pass '
+                        "of this network</a>, in a tiny version (3 → 4 → 2 with tanh, one "
+                        "sample): each op's chain rule with the numbers, in the engine's "
+                        "order.</p></section><footer>", 1)
     _write_atomic(out / "index.html", page)
     return out / "index.html"
 

@@ -188,8 +188,30 @@ def _optim(res: Results) -> dict[str, Any]:
     return out
 
 
+def _time(res: Results) -> dict[str, Any]:
+    """Per recurrent model: ‖∂L/∂h_0‖ / ‖∂L/∂h_T-1‖ at init and trained, the steps that get
+    ≥ 1% of the last step's gradient, the monitor's finding kinds, the validation loss."""
+    out: dict[str, Any] = {}
+    for key, m in res.extra["time"]["models"].items():
+        row = {"ratio_init": m["ratio_init"], "ratio_trained": m["ratio_trained"],
+               "val_loss": m["val_loss"], "loss_first": m["loss_first"],
+               "grad_norm_max": m["grad_norm_max"], "clipped_steps": m["clipped_steps"],
+               "kinds_init": [f["kind"] for f in m["findings_init"]],
+               "kinds_trained": [f["kind"] for f in m["findings_trained"]]}
+        for when in ("init", "trained"):
+            n = np.asarray(m[when], dtype=float)
+            row[f"alive_{when}"] = int(np.sum(n >= 0.01 * n[-1]))
+            row[f"factor_{when}"] = float(row[f"ratio_{when}"] ** (1 / (n.size - 1)))
+        out[key] = row
+    return out
+
+
 def outcomes(res: Results) -> dict[str, Any]:
-    """``{group: numbers}`` for every later section present in ``res``, plus ``optim``."""
+    """``{group: numbers}`` for every later section present in ``res``, plus ``optim``
+    (and ``time``, whose numbers come from ``res.extra`` rather than from runs)."""
     makers = {"overfit": _overfit, "dying": _dying, "explode": _explode, "lr": _lr,
               "bn": lambda r: _simple(r.group("bn")), "claims": _claims, "optim": _optim}
-    return {g: make(res) for g, make in makers.items() if res.group(g)}
+    out = {g: make(res) for g, make in makers.items() if res.group(g)}
+    if res.extra.get("time"):
+        out["time"] = _time(res)
+    return out

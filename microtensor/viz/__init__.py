@@ -7,6 +7,7 @@ step-by-step account of backprop.
 - :func:`gradient_flow` / :func:`plot_gradient_flow` — a model's layers in order with
   their weight-gradient statistics (Graphviz, or a matplotlib bar chart).
 - :func:`explain_backward` — the chain rule, node by node, in the engine's order.
+- :func:`step_through` — an interactive page: backprop one op at a time (next/back).
 - :func:`render` — write a drawing to SVG/PNG/PDF (says how to install ``dot`` if missing).
 - :class:`record_gradients`, :class:`detect_anomaly`, :func:`track_modules` — what gets
   recorded for the drawings.
@@ -22,10 +23,12 @@ from .flow import gradient_flow, plot_gradient_flow
 from .graph import draw_graph
 from .record import detect_anomaly, record_gradients, track_modules
 from .render import pipe, render
+from .step_through import StepThrough, step_through
 from .style import Scale
 from .torch_graph import watch  # imports torch only when handed a torch tensor
 
 __all__ = [
     "draw_graph", "gradient_flow", "plot_gradient_flow", "explain_backward", "Explanation",
     "render", "pipe", "record_gradients", "detect_anomaly", "track_modules", "Scale", "watch",
+    "step_through", "StepThrough",
 ]
