@@ -172,7 +172,7 @@ class Trace:
     def grad_dtype(self, key: Key) -> np.dtype:
         if key[0] == "n":
             return self.order[key[1]].output_dtype
-        return self.leaves[key[1]].dtype
+        return np.dtype(self.leaves[key[1]].dtype)  # "float32", as the ops' outputs print
 
     def engine_time(self, key: Key) -> float:
         """When the engine completed this gradient: an op's index, or just after the last
