@@ -70,6 +70,7 @@ CATEGORIES: list[Category] = [
         dtype device Size finfo iinfo float16 float32 float64 bfloat16 half float double
         uint8 uint16 uint32 uint64 int8 int16 int32 int64 short int long bool
         inf nan pi e cuda.is_available cuda.device_count backends.mps.is_available
+        autocast is_autocast_enabled amp.autocast amp.GradScaler cuda.amp.GradScaler
     """)),
     Category("torch", "Creation ops", "torch.", _names("""
         tensor asarray as_tensor from_numpy zeros zeros_like ones ones_like arange range
@@ -390,6 +391,8 @@ CATEGORIES: list[Category] = [
 # Present in microtensor, with a difference its docstrings state. Keep each to one clause;
 # the docstring has the detail.
 DIFFERS: dict[str, str] = {
+    "torch.autocast": "marks the region only: every op runs in its tensors' own dtype",
+    "torch.amp.autocast": "marks the region only: every op runs in its tensors' own dtype",
     "torch.func.jacfwd": "computed by reverse mode: the same values, at jacrev's cost",
     "torch.func.functional_call": "a plain call of the module in another thread meanwhile "
                                   "sees the substituted tensors",

@@ -10,6 +10,7 @@ from .tensor import Tensor, tensor  # isort: skip
 
 from . import (
     accelerator,
+    amp,
     autograd,
     backends,
     cuda,
@@ -26,6 +27,7 @@ from . import (
     utils,
     viz,
 )
+from .amp import autocast, is_autocast_enabled
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -528,7 +530,8 @@ __all__ = [
     "aminmax", "count_nonzero", "dist", "nanmean", "nansum", "std_mean", "var_mean",
     "cummax", "cummin", "cumprod", "cumsum", "diff", "logcumsumexp",
     "argsort", "bucketize", "kthvalue", "msort", "searchsorted", "sort", "topk", "unique",
-    "clone", "corrcoef", "cov", "gcd", "lcm", "renorm",
+    "clone", "corrcoef", "cov", "gcd", "lcm", "renorm", "amp", "autocast",
+    "is_autocast_enabled",
     "unique_consecutive", "bincount", "histc", "histogram", "median", "mode", "nanmedian",
     "nanquantile", "quantile",
     "reshape", "transpose", "permute", "flatten", "unflatten", "squeeze", "unsqueeze", "cat",

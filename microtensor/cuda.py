@@ -148,3 +148,30 @@ def mem_get_info(device: Any = None) -> tuple[int, int]:
 
 def reset_peak_memory_stats(device: Any = None) -> None:
     raise cuda_error("cuda.reset_peak_memory_stats")
+
+
+# ``torch.cuda.amp``: PyTorch's deprecated spellings of ``torch.amp``'s two classes (for
+# ``torch.cuda.amp.GradScaler(enabled=...)`` in training scripts).
+import sys as _sys  # noqa: E402
+import types as _types  # noqa: E402
+import warnings as _warnings  # noqa: E402
+
+from . import amp as _amp  # noqa: E402
+
+
+def _cuda_grad_scaler(*args: Any, **kwargs: Any) -> _amp.GradScaler:
+    _warnings.warn("`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                   "`torch.amp.GradScaler('cuda', args...)` instead.", FutureWarning,
+                   stacklevel=2)
+    return _amp.GradScaler("cuda", *args, **kwargs)
+
+
+def _cuda_autocast(enabled: bool = True, dtype: Any = None,
+                   cache_enabled: bool = True) -> _amp.autocast:
+    return _amp.autocast("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+
+amp = _types.ModuleType(__name__ + ".amp", "torch.cuda.amp's GradScaler and autocast.")
+amp.GradScaler = _cuda_grad_scaler
+amp.autocast = _cuda_autocast
+_sys.modules[amp.__name__] = amp
