@@ -55,6 +55,7 @@ TOLERANCE = {
     ("backprop_ninja", "manual_train_losses"): (1e-3, 1e-4),
     ("backprop_ninja", "split_train"): (1e-3, 1e-4),
     ("backprop_ninja", "split_val"): (1e-3, 1e-4),
+    ("gpt_names", "lm_head_bias"): (1e-3, 1e-5),  # AdamW steps scale small gradients up
     ("tutorial_polynomial", "legendre"): (1e-4, 1e-6),
     ("tutorial_polynomial", "module"): (1e-4, 1e-6),
     ("tutorial_polynomial", "dynamic"): (1e-4, 1e-6),
