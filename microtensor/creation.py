@@ -21,7 +21,7 @@ import numpy as np
 from . import dtypes
 from .device import check as _check_device
 from .device import device as _device_cls
-from .errors import ValueRangeError
+from .errors import INT64_MAX, AllocationError, ValueRangeError, check_int64
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 from .tensor.core import _to_array
@@ -43,6 +43,7 @@ def _size(size: tuple, op: str) -> tuple[int, ...]:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
             raise TypeError(f"{op}(): argument 'size' must be a tuple of ints, but found "
                             f"element of type {type(s).__name__}")
+        check_int64(int(s), f"{op}()", "argument 'size' has an element", TypeError)
         if s < 0:
             raise ValueRangeError(f"{op}: size must be non-negative, got {list(size)} "
                                   f"(negative dimension {int(s)})")
@@ -126,8 +127,26 @@ def _filled(args: tuple, size: Any, value: Any, op: str, out: Tensor | None, dty
         raise TypeError(f"{op}() missing 1 required positional argument: 'size' (give () for "
                         "a 0-d tensor)")
     shape, d = _size(args, op), _dtype(dtype, None, out, op)
-    arr = np.empty(shape, d) if value is None else np.full(shape, value, d)
+    arr = _alloc(shape, d, value, op)
     return finish(arr, requires_grad, out, op)
+
+
+def _alloc(shape: tuple[int, ...], d: np.dtype, value: Any, op: str) -> np.ndarray:
+    """``np.empty``/``np.full``, refusing a size too large to allocate as PyTorch does (a
+    ``RuntimeError``), rather than NumPy's ``MemoryError``/``ValueError``."""
+    nbytes = np.dtype(d).itemsize
+    for s in shape:
+        nbytes *= s
+    if nbytes > INT64_MAX:
+        raise AllocationError(f"{op}: storage size calculation overflowed with sizes="
+                              f"{list(shape)}")
+    try:
+        return np.empty(shape, d) if value is None else np.full(shape, value, d)
+    except (MemoryError, ValueError) as e:
+        if isinstance(e, MemoryError) or "too big" in str(e) or "Maximum allowed" in str(e):
+            raise AllocationError(f"{op}: can't allocate memory: you tried to allocate "
+                                  f"{nbytes} bytes (sizes={list(shape)})") from None
+        raise
 
 
 def _fill_dtype(value: Any) -> np.dtype:
@@ -161,7 +180,8 @@ def full(size: Any, fill_value: Any, *, out: Tensor | None = None, dtype: Any = 
                         f"{type(size).__name__}")
     fill_value = _scalar(fill_value, "full")
     d = _dtype(dtype, _fill_dtype(fill_value), out, "full")
-    return finish(np.full(_size((size,), "full"), fill_value, d), requires_grad, out, "full")
+    return finish(_alloc(_size((size,), "full"), d, fill_value, "full"), requires_grad, out,
+                  "full")
 
 
 def _like(input: Tensor, op: str) -> Tensor:  # noqa: A002

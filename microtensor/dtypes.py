@@ -217,6 +217,9 @@ def _scalar_dtype(x) -> np.dtype:
         return _BOOL
     if isinstance(x, (_builtin_int, np.integer)):
         return _I64
+    if x is None or isinstance(x, (str, bytes)):  # PyTorch's parser: a TypeError, not NumPy's
+        raise TypeError(f"expected a Tensor or a number as an operand, got "
+                        f"{type(x).__name__} ({x!r})")
     return _default[0]
 
 

@@ -8,8 +8,8 @@ for PyTorch (``except RuntimeError`` / ``except IndexError``) both catch it.
 
 from __future__ import annotations
 
-__all__ = ["DimensionError", "DivisionByZeroError", "DtypeError", "GradcheckError", "ShapeError",
-           "ValueRangeError"]
+__all__ = ["AllocationError", "DimensionError", "DivisionByZeroError", "DtypeError",
+           "GradcheckError", "ShapeError", "ValueRangeError"]
 
 
 class ShapeError(ValueError, RuntimeError):
@@ -32,6 +32,23 @@ class DtypeError(TypeError, RuntimeError):
 class DivisionByZeroError(ZeroDivisionError, RuntimeError):
     """Integer ``//``, ``%`` or rounded ``div`` by zero: PyTorch raises ``RuntimeError``
     ("ZeroDivisionError"), Python ``ZeroDivisionError``; this is both."""
+
+
+class AllocationError(MemoryError, RuntimeError):
+    """A requested tensor too large to allocate: PyTorch raises ``RuntimeError`` ("can't
+    allocate memory"), NumPy ``MemoryError``; this is both."""
+
+
+INT64_MAX = 2**63 - 1
+
+
+def check_int64(value: int, op: str, what: str, exc: type = ValueError) -> int:
+    """``value`` if it fits a C ``int64`` (PyTorch's argument parser refuses larger Python ints
+    with "Overflow when unpacking long long" before doing any work)."""
+    if not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise exc(f"{op}: {what} {value} does not fit in int64 (Overflow when unpacking long "
+                  f"long)")
+    return value
 
 
 class GradcheckError(RuntimeError):

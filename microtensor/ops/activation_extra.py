@@ -123,7 +123,7 @@ class Softshrink(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return np.where((x > ctx.lambd) | (x < -ctx.lambd), grad, 0 * grad), None
+        return np.where((x >= -ctx.lambd) & (x <= ctx.lambd), grad.dtype.type(0), grad), None
 
 
 class Hardshrink(Function):
@@ -133,12 +133,13 @@ class Hardshrink(Function):
     def forward(ctx, x, lambd):
         ctx.save_for_backward(x)
         ctx.lambd = lambd
-        return np.where((x > lambd) | (x < -lambd), x, 0 * x)
+        # as PyTorch: 0 only where -λ <= x <= λ (a nan x, or a nan λ, keeps x)
+        return np.where((x >= -lambd) & (x <= lambd), x.dtype.type(0), x)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return np.where((x > ctx.lambd) | (x < -ctx.lambd), grad, 0 * grad), None
+        return np.where((x >= -ctx.lambd) & (x <= ctx.lambd), grad.dtype.type(0), grad), None
 
 
 class Threshold(Function):

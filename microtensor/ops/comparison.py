@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import result_type
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from ..tensor import Tensor, data_of
 from .arithmetic import NotImplementedForDtype, _data, write_out
 
@@ -34,6 +34,11 @@ def _compare(ufunc: np.ufunc, a: Any, b: Any, out: Tensor | None = None,
              name: str | None = None) -> Tensor:
     x = a._data if isinstance(a, Tensor) else a
     y = b._data if isinstance(b, Tensor) else b
+    for v in (x, y):
+        if v is None or isinstance(v, (str, bytes)):  # NumPy would compare these (or raise
+            # its own UFuncTypeError); PyTorch's parser raises a TypeError
+            raise TypeError(f"{name or ufunc.__name__}(): expected a Tensor or a number, got "
+                            f"{type(v).__name__}")
     try:
         r = ufunc(x, y)
     except ValueError:
@@ -218,6 +223,13 @@ def signbit(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A00
 def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
             equal_nan: bool = False) -> Tensor:
     """``|input - other| <= atol + rtol * |other|`` elementwise (broadcast), as a bool tensor."""
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor):  # as PyTorch: numbers too are refused
+            raise TypeError(f"isclose(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+    if input._data.dtype != other._data.dtype:  # PyTorch does not promote here
+        raise DtypeError(f"isclose: {input.dtype} did not match {other.dtype} (both inputs "
+                         f"must have one dtype)")
     a, b = data_of(input), data_of(other)
     try:
         r = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
@@ -230,6 +242,10 @@ def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  #
 def allclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
              equal_nan: bool = False) -> bool:
     """Whether every element of ``input`` is close to ``other`` (see :func:`isclose`)."""
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"allclose(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 

@@ -409,6 +409,9 @@ def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None)
 
 def ldexp(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """``input · 2**other`` (composed of ``mul`` and ``exp2``, so both get gradients)."""
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"ldexp(): argument '{name}' must be Tensor, not {type(t).__name__}")
     return write_out(mul(input, exp2(other)), out, "ldexp")
 
 

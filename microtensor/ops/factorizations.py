@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import DtypeError, ShapeError
+from ..errors import DtypeError, ShapeError, ValueRangeError
 from ..tensor import Tensor
 from .decompositions import (
     QR,
@@ -418,7 +418,15 @@ def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,  # n
         low = _pad_cols_to(lu_, m, k) * np.tril(np.ones((m, k), dt), -1) + np.eye(m, k, dtype=dt)
         up = _pad_rows_to(lu_, k, n) * np.triu(np.ones((k, n), dt))
     if unpack_pivots:
-        p = _const(permutation(np.asarray(LU_pivots._data), m, dt))
+        if not isinstance(LU_pivots, Tensor) or LU_pivots._data.dtype != np.int32:
+            raise DtypeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor "
+                             "of torch.int32 dtype (the pivots lu_factor returns)")
+        piv = np.asarray(LU_pivots._data)
+        if piv.size and (piv.min() < 1 or piv.max() > m):
+            raise ValueRangeError("pivots passed to lu_unpack must be between 1 and "
+                                  "LU.size(-2) inclusive. Did you properly pass the result of "
+                                  "lu_factor?")
+        p = _const(permutation(piv, m, dt))
     return LUResult(p, low, up)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..dtypes import get_default_dtype, result_type
-from ..errors import DimensionError, ShapeError, ValueRangeError, normalize_dim
+from ..errors import DimensionError, ShapeError, ValueRangeError, check_int64, normalize_dim
 from ..tensor import Tensor
 from .elementwise import Clone
 from .indexing import GetItem, getitem
@@ -219,13 +219,15 @@ def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0  # noqa: 
                             f"1-d integer tensor, got dtype {cuts.dtype} and shape {cuts.shape}")
         cuts = cuts._data.tolist()
     if isinstance(cuts, (list, tuple)):
-        edges = [_int(i, "tensor_split", "every index") for i in cuts]
+        edges = [check_int64(_int(i, "tensor_split", "every index"), "tensor_split", "index",
+                             TypeError)
+                 for i in cuts]
         edges = [min(max(i + n if i < 0 else i, 0), n) for i in edges]
         bounds = list(zip([0, *edges], [*edges, n]))
         head = (slice(None),) * d
         return tuple(as_view(GetItem, input, head + (slice(lo, max(lo, hi)),))
                      for lo, hi in bounds)
-    sections = _int(cuts, "tensor_split", "sections")
+    sections = check_int64(_int(cuts, "tensor_split", "sections"), "tensor_split", "sections")
     if sections <= 0:
         raise ValueRangeError(f"tensor_split: number of sections must be larger than 0, got "
                               f"{sections}")

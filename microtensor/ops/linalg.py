@@ -80,6 +80,10 @@ def matmul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:  # n
     Differs from PyTorch on purpose: operands of different dtypes are promoted by the usual
     rules (float32 @ float64 gives float64, int64 @ float32 float32); PyTorch raises.
     """
+    for name, t in (("input", input), ("other", other)):
+        if not isinstance(t, (Tensor, np.ndarray)):  # PyTorch's parser: a TypeError
+            raise TypeError(f"matmul(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
     _check_matmul(data_of(input), data_of(other), "matmul")
     return write_out(MatMul.apply(input, other), out, "matmul")
 
@@ -105,6 +109,9 @@ def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:  #
 
 def dot(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Inner product of two 1-D tensors of one length."""
+    for name, t in (("input", input), ("tensor", other)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"dot(): argument '{name}' must be Tensor, not {type(t).__name__}")
     a, b = data_of(input), data_of(other)
     if a.ndim != 1 or b.ndim != 1 or a.shape != b.shape:
         raise ShapeError(f"dot: expects two 1-D tensors of one length, got shapes "

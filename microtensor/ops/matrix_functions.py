@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import ShapeError, normalize_dim, normalize_dims
+from ..errors import ShapeError, check_int64, normalize_dim, normalize_dims
 from ..tensor import Tensor
 from . import reduction as _red
 from .decompositions import SvdVals, _lapack
@@ -286,7 +286,7 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
         raise TypeError(f"linalg.vander(): argument 'x' must be Tensor, not {type(x).__name__}")
     if x.ndim < 1:
         raise RuntimeError("linalg.vander: x must have at least one dimension")
-    n = x.shape[-1] if N is None else N
+    n = x.shape[-1] if N is None else _vander_n(N, "linalg.vander")
     if n < 2:
         raise RuntimeError("N must be greater than 1.")
     if x.dtype.kind == "b":
@@ -294,6 +294,8 @@ def vander(x: Tensor, *, N: int | None = None) -> Tensor:  # noqa: N803
                            "tensors, but got Bool")
     dt = x.dtype if x.dtype.kind in "fi" else np.dtype(np.int64)
     x = x if x.dtype == dt else x.to(dt)
+    if x.numel() == 0:  # no columns to build (and N may be huge): the empty result at once
+        return _const(np.zeros((*x.shape, n), dt))
     cols = [_const(np.ones(tuple(x.shape), dt))]
     for _ in range(1, n):
         cols.append(cols[-1] * x)
@@ -306,12 +308,20 @@ def torch_vander(x: Tensor, N: int | None = None, increasing: bool = False) -> T
     """``torch.vander``: columns x^(N-1) ... x⁰ (``increasing``: x⁰ ... x^(N-1)) of a 1-D x."""
     if not isinstance(x, Tensor) or x.ndim != 1:
         raise RuntimeError("x must be a one-dimensional tensor.")
-    if N is not None and N < 0:
+    if N is not None and _vander_n(N, "vander") < 0:
         raise RuntimeError("N must be non-negative.")
     if N is not None and N < 2:  # (torch.linalg.vander refuses these; torch.vander not)
         return _const(np.ones((x.shape[0], N), x.dtype))
     out = vander(x, N=N)
-    return out if increasing else _flip_last(out)
+    return out if increasing or out.numel() == 0 else _flip_last(out)
+
+
+def _vander_n(N: Any, op: str) -> int:  # noqa: N803
+    """``N`` as an int, refused as PyTorch's parser does (a bool or float: ``TypeError``;
+    beyond int64: ``ValueError``) before any column is built."""
+    if isinstance(N, bool) or not isinstance(N, (int, np.integer)):
+        raise TypeError(f"{op}(): argument 'N' must be int, not {type(N).__name__}")
+    return check_int64(int(N), op, "N")
 
 
 def _flip_last(x: Tensor) -> Tensor:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import bump_version
+from ..dtypes import get_default_dtype
 from ..errors import DtypeError, ShapeError, normalize_dim
 from ..tensor import Tensor
 from .arithmetic import write_out
@@ -57,8 +58,10 @@ def cov(input: Tensor, *, correction: int = 1, fweights: Tensor | None = None,  
         raise ShapeError(f"cov(): expected input to have two or fewer dimensions but got an "
                          f"input with {input.ndim} dimensions")
     x = input if input.ndim == 2 else input.reshape(1, -1)
+    if x._data.dtype.kind == "b":
+        raise DtypeError("cov(): bool dtype is not supported for input")
     if x._data.dtype.kind != "f":
-        x = x.double() if x._data.dtype.kind in "iu" else x.float()
+        x = x.to(get_default_dtype())  # integers: the default dtype, as PyTorch
     n = x.shape[1]
     w = None
     if fweights is not None:

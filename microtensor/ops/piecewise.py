@@ -278,6 +278,8 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *,  # noqa: A001, A00
     rt = result_type(a, *(v for v in (lo, hi) if v is not None))
     if rt != a.dtype:
         input = to_dtype(input, rt)
+    # tensor bounds in the result dtype: NumPy would promote float32 with int64 to float64
+    lo, hi = (v.astype(rt, copy=False) if isinstance(v, np.ndarray) else v for v in (lo, hi))
     return write_out(Clamp.apply(input, lo, hi), out, "clamp")
 
 

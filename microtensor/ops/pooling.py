@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..errors import ShapeError
+from ..errors import ShapeError, check_int64
 from ..tensor import Tensor
 from .conv import avg_pool2d, max_pool2d
 from .joining import cat, stack
@@ -68,7 +68,8 @@ def _windows(n: int, out: int) -> list[tuple[int, int]]:
 def _sizes(output_size: Any, in_hw: tuple, op: str) -> tuple[int, int]:
     if isinstance(output_size, (int,)) or output_size is None:
         output_size = (output_size, output_size)
-    sizes = tuple(n if o is None else int(o) for o, n in zip(output_size, in_hw))
+    sizes = tuple(n if o is None else check_int64(int(o), op, "output_size")
+                  for o, n in zip(output_size, in_hw))
     if min(sizes) < 0 or (min(sizes) == 0 and min(in_hw) > 0):
         raise ValueError(f"{op}: output_size must be positive, got {output_size}")
     return sizes  # type: ignore[return-value]

@@ -8,6 +8,8 @@ are; bool tensors are refused, as PyTorch has no kernel for them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Function
@@ -110,6 +112,15 @@ class NanToNum(Function):
 # --------------------------------------------------------------------------- functional API
 
 
+def _float_arg(v: Any, name: str) -> float:
+    """A float argument as PyTorch's parser takes it: a real number or a 0-d tensor."""
+    if isinstance(v, Tensor) and v.ndim == 0:
+        v = v.item()
+    if not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"nan_to_num(): argument '{name}' must be float, not {type(v).__name__}")
+    return float(v)
+
+
 def floor(input: Tensor, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Round down (integers are returned as they are)."""
     _no_bool(input, "floor")
@@ -150,6 +161,9 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,  # 
                neginf: float | None = None, *, out: Tensor | None = None) -> Tensor:
     """nan, +inf and -inf replaced by ``nan``, ``posinf``, ``neginf`` (by default 0 and the
     dtype's largest and lowest finite values). Integer and bool tensors come back as copies."""
+    nan = 0.0 if nan is None else _float_arg(nan, "nan")
+    posinf, neginf = (None if v is None else _float_arg(v, name)
+                      for v, name in ((posinf, "posinf"), (neginf, "neginf")))
     if input._data.dtype.kind != "f":
         return write_out(Tensor._make(input._data.copy(), False, None), out, "nan_to_num")
     return write_out(NanToNum.apply(input, nan, posinf, neginf), out, "nan_to_num")

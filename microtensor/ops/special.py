@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
-from ..errors import ValueRangeError
+from ..errors import ValueRangeError, check_int64
 from ..tensor import Tensor
 from .arithmetic import _to_float, write_out
 
@@ -340,7 +340,10 @@ def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:  #
 def mvlgamma(input: Tensor, p: int, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """The multivariate log-gamma ``p(p-1)/4 · ln π + Σⱼ₌₁..ₚ lgamma(x - (j-1)/2)``, composed
     of ``lgamma`` ops (so as differentiable as they are)."""
-    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
+        raise TypeError(f"mvlgamma(): argument 'p' must be int, not {type(p).__name__}")
+    check_int64(int(p), "mvlgamma", "p")
+    if p < 1:
         raise ValueRangeError(f"mvlgamma: p has to be an int >= 1, got {p!r}")
     total = lgamma(input)
     for j in range(1, int(p)):

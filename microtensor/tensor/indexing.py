@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import ops as _ops
+from ..errors import ShapeError
 
 if TYPE_CHECKING:
     from .core import Tensor
@@ -61,7 +62,8 @@ class IndexingMethods:
     def mT(self) -> Tensor:
         """The last two dimensions swapped (a batch of matrices transposed)."""
         if self._data.ndim < 2:
-            raise ValueError(f"mT: needs at least 2 dims, got shape {self.shape}")
+            raise ShapeError(f"tensor.mT is only supported on matrices or batches of matrices. "
+                             f"Got {self._data.ndim}-D tensor.")
         return _ops.shape.transpose(self, -2, -1)
 
     def permute(self, *dims: Any) -> Tensor:
