@@ -214,6 +214,8 @@ def _normal_fill(gen: Generator, n: int, mean: float, std: float, dtype: np.dtyp
     bm = _box_muller16_f32 if f32 else _box_muller16_f64
     u = draw(gen, n)
     full = n - n % 16
+    if full == n:  # no ragged end: the transform's own array is the result (no copy)
+        return bm(u.reshape(-1, 16), mean, std).reshape(-1)
     out = np.empty(n, dtype)
     out[:full] = bm(u[:full].reshape(-1, 16), mean, std).ravel()
     if n % 16:
