@@ -111,7 +111,7 @@ from ..ops.conv_extra import (  # noqa: E402
     fold,
     unfold,
 )
-from ..ops.distance import cosine_similarity, pairwise_distance  # noqa: E402
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance  # noqa: E402
 from ..ops.feature_dropout import (  # noqa: E402
     alpha_dropout,
     dropout1d,
@@ -180,3 +180,30 @@ __all__ += [
     "channel_shuffle", "feature_alpha_dropout", "local_response_norm", "lp_pool1d", "lp_pool2d",
     "rms_norm", "triplet_margin_with_distance_loss", "fold", "unfold",
 ]
+
+
+# The in-place spellings PyTorch's F also has: each is its function with inplace=True.
+def relu_(input: Tensor) -> Tensor:  # noqa: A002
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:  # noqa: A002
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:  # noqa: A002
+    return elu(input, alpha, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:  # noqa: A002
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:  # noqa: A002
+    return _threshold(input, threshold, value, inplace=True)  # (the argument hides the name)
+
+
+_threshold = threshold
+
+
+__all__ += ["normalize", "relu_", "leaky_relu_", "elu_", "hardtanh_", "threshold_"]

@@ -1,4 +1,4 @@
-"""Distances between vectors: ``cosine_similarity`` and ``pairwise_distance``.
+"""Distances between vectors: ``cosine_similarity``, ``pairwise_distance``, ``normalize``.
 
 Both are short compositions of recorded ops (a sum, a norm, a division), as in
 PyTorch, so their gradients of any order come for free.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..linalg import vector_norm
 from ..tensor import Tensor
 
-__all__ = ["cosine_similarity", "pairwise_distance"]
+__all__ = ["cosine_similarity", "normalize", "pairwise_distance"]
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -28,3 +28,13 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     """``‖x1 - x2 + eps‖_p`` along the last dimension (``eps`` keeps the norm differentiable
     when the two vectors are equal)."""
     return vector_norm(x1 - x2 + eps, p, dim=-1, keepdim=keepdim)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,  # noqa: A002
+              out: Tensor | None = None) -> Tensor:
+    """``input / max(‖input‖_p, eps)`` along ``dim``: unit vectors (PyTorch's ``F.normalize``).
+    """
+    from .arithmetic import write_out
+
+    norm = vector_norm(input, p, dim=dim, keepdim=True).clamp_min(eps)
+    return write_out(input / norm.expand_as(input), out, "normalize")

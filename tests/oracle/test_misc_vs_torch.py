@@ -59,3 +59,32 @@ def test_apply_and_map_run_python_on_each_element_in_place():
     t.map_(torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64), lambda a, b: a - b)
     m.map_(mt.tensor([1.0, 2.0, 3.0, 4.0], dtype=mt.float64), lambda a, b: a - b)
     np.testing.assert_array_equal(m.numpy(), t.numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.nn.functional.normalize(x),
+    lambda lib, x: lib.nn.functional.normalize(x, p=1.0, dim=0),
+    lambda lib, x: lib.nn.functional.normalize(x * 0.0, dim=-1),
+])
+def test_normalize_matches_torch(call):
+    arr = np.random.default_rng(5).normal(size=(3, 4))
+    t, m = _both(arr, requires_grad=True)
+    want, got = call(torch, t), call(mt, m)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-10,
+                               atol=1e-12)
+    w = np.random.default_rng(6).normal(size=(3, 4))
+    (want * torch.tensor(w)).sum().backward()
+    (got * mt.tensor(w)).sum().backward()
+    np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, args", [("relu_", ()), ("leaky_relu_", (0.2,)),
+                                        ("elu_", (0.5,)), ("hardtanh_", (-0.5, 0.5)),
+                                        ("threshold_", (0.1, -3.0))])
+def test_functional_in_place_activations_match_torch(name, args):
+    arr = np.random.default_rng(7).normal(size=(2, 5))
+    t, m = _both(arr)
+    rt = getattr(torch.nn.functional, name)(t, *args)
+    rm = getattr(mt.nn.functional, name)(m, *args)
+    assert rt is t and rm is m
+    np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-12)
